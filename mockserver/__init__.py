@@ -1,0 +1,1 @@
+"""A stateful mock of the Kinetica proc/job and PraisonAI async-run APIs, and its schema generator."""

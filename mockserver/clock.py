@@ -1,0 +1,110 @@
+"""The one source of time for every model in the mock.
+
+A `Clock` either follows the wall clock (plus an offset) or stands frozen at a chosen instant. Both
+modes can be moved forward at will, so a test can put a run at any point of its life without
+sleeping. Time never moves backwards: a finished run must stay finished, and every model computes
+its state from `now()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+class ClockError(ValueError):
+    """A clock operation that would move time backwards or is otherwise invalid."""
+
+
+@dataclass(frozen=True)
+class ClockState:
+    now: float
+    frozen: bool
+
+    def to_dict(self) -> dict[str, object]:
+        return {"now": self.now, "frozen": self.frozen}
+
+
+class Clock:
+    """Wall time plus an offset, or a frozen instant; seconds since the Unix epoch as floats."""
+
+    def __init__(self, start: float | None = None, *, frozen: bool = False,
+                 wall: Callable[[], float] = time.time) -> None:
+        self._wall = wall
+        self._lock = threading.Lock()
+        start = wall() if start is None else float(start)
+        self._frozen_at: float | None = start if frozen else None
+        self._offset = 0.0 if frozen else start - wall()
+        self._floor = start  # the latest instant anyone has been told; now() never goes below it
+
+    # -- reading --------------------------------------------------------------------------------
+    def now(self) -> float:
+        with self._lock:
+            return self._now_locked()
+
+    def state(self) -> ClockState:
+        with self._lock:
+            return ClockState(now=self._now_locked(), frozen=self._frozen_at is not None)
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def _now_locked(self) -> float:
+        t = self._frozen_at if self._frozen_at is not None else self._wall() + self._offset
+        # Guards against a wall clock stepping back (NTP): models must never see time reverse.
+        if t < self._floor:
+            t = self._floor
+        self._floor = t
+        return t
+
+    # -- moving ---------------------------------------------------------------------------------
+    def advance(self, seconds: float) -> float:
+        seconds = float(seconds)
+        if not seconds >= 0:  # also rejects NaN
+            raise ClockError(f"cannot advance the clock by {seconds!r} seconds: time only moves forward")
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at = self._now_locked() + seconds
+            else:
+                self._offset += seconds
+            return self._now_locked()
+
+    def set(self, instant: float) -> float:
+        instant = float(instant)
+        with self._lock:
+            current = self._now_locked()
+            if not instant >= current:
+                raise ClockError(f"cannot set the clock to {instant!r}: it is already {current!r}")
+            if self._frozen_at is not None:
+                self._frozen_at = instant
+            else:
+                self._offset += instant - current
+            return self._now_locked()
+
+    def freeze(self) -> float:
+        with self._lock:
+            self._frozen_at = self._now_locked()
+            return self._frozen_at
+
+    def unfreeze(self) -> float:
+        """Follow the wall clock again, continuing from the frozen instant."""
+        with self._lock:
+            if self._frozen_at is not None:
+                self._offset = self._frozen_at - self._wall()
+                self._frozen_at = None
+            return self._now_locked()
+
+    # -- waiting --------------------------------------------------------------------------------
+    async def sleep_until(self, instant: float, *, tick: float = 0.02) -> None:
+        """Wait until `now() >= instant`, whoever moves the clock (the wall or a test)."""
+        while True:
+            remaining = instant - self.now()
+            if remaining <= 0:
+                return
+            # Frozen time can only be moved by someone else: look again soon. Running time: sleep
+            # no longer than a tick either, since an advance may bring the instant forward.
+            await asyncio.sleep(min(remaining, tick) if not self.frozen else tick)
