@@ -18,11 +18,15 @@ from starlette.types import ASGIApp
 class ServerThread:
     def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
                  log_level: str = "warning") -> None:
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+        # without it every keep-alive answer waits ~40 ms for a delayed ACK.
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, port))
         self.host, self.port = self._sock.getsockname()[:2]
-        config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False)
+        # A request held open (a hang fault, an SSE stream) must not block stopping for long.
+        config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False,
+                                timeout_graceful_shutdown=3)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"mockserver:{self.port}", daemon=True)
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mockserver.control.openapi import control_openapi
 from mockserver.spec import examples, kinetica, openapi, praisonai
 
 
@@ -70,6 +71,8 @@ def build_files(docs: Path) -> dict[str, str]:
 
     files["openapi/kinetica.json"] = _json(openapi.kinetica(kin))
     files["openapi/praisonai.json"] = _json(openapi.praisonai(prai.operations, prai.webhook))
+    # The control plane is ours, not the docs': its document comes from the code that serves it.
+    files["openapi/control.json"] = _json(control_openapi())
     return dict(sorted(files.items()))
 
 

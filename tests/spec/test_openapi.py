@@ -42,3 +42,10 @@ def test_praisonai_links_feed_the_job_id_to_every_per_run_operation() -> None:
     submit = document["paths"]["/api/v1/runs"]["post"]
     assert set(submit["responses"]["202"]["headers"]) == {"Location", "Retry-After"}
     assert "completion" in submit["callbacks"]
+
+
+def test_the_control_plane_document_is_generated_and_valid() -> None:
+    document = _document("control")
+    validate(document)
+    assert all(r.ok() for r in schemathesis.openapi.from_dict(document).get_all_operations())
+    assert any(path.endswith("/clock/advance") for path in document["paths"])

@@ -1,0 +1,108 @@
+"""`mockserver serve` (both APIs on their clients' default ports) and `mockserver schemas generate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mockserver.runtime import APIS, DEFAULT_PORTS, PROFILES
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the mock in the foreground",
+                                description="Run the Kinetica and/or PraisonAI mock until interrupted.")
+    serve.add_argument("--api", choices=[*APIS, "both"], default="both",
+                       help="which API to serve (default: both, each on its own port)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--kinetica-port", type=int, default=DEFAULT_PORTS["kinetica"], metavar="PORT",
+                       help=f"Kinetica port (default: {DEFAULT_PORTS['kinetica']}, the gpudb client's)")
+    serve.add_argument("--praisonai-port", type=int, default=DEFAULT_PORTS["praisonai"], metavar="PORT",
+                       help=f"PraisonAI port (default: {DEFAULT_PORTS['praisonai']})")
+    serve.add_argument("--scenario", metavar="NAME|PATH",
+                       help="a scenario preset from fixtures/ or a YAML file")
+    serve.add_argument("--segments", type=int, metavar="N",
+                       help="data segments a distributed Kinetica run uses (default: the scenario's)")
+    serve.add_argument("--frozen-clock", action="store_true",
+                       help="start with the clock frozen (move it through /_mock/clock)")
+    serve.add_argument("--auth-basic", metavar="USER:PASS", help="require these Basic credentials")
+    serve.add_argument("--auth-bearer", metavar="TOKEN", help="require this Bearer token")
+    serve.add_argument("--profile", choices=PROFILES, default="impl",
+                       help="PraisonAI behaviour: impl (as praisonai 4.7.19 does) or docs (as documented)")
+    serve.add_argument("--allow-loopback-webhooks", action="store_true",
+                       help="let PraisonAI webhooks go to localhost (a dev server on this machine)")
+    serve.add_argument("--log-level", default="warning",
+                       choices=["critical", "error", "warning", "info", "debug", "trace"])
+    serve.set_defaults(handler=_serve)
+
+    schemas = commands.add_parser("schemas", help="schema tooling")
+    schema_commands = schemas.add_subparsers(dest="schemas_command", required=True, metavar="COMMAND")
+    generate = schema_commands.add_parser(
+        "generate", help="regenerate schemas/ from the doc pages and the client's Avro schemas")
+    generate.add_argument("--docs", type=Path, required=True, metavar="DIR", help="the doc pages")
+    generate.add_argument("--out", type=Path, required=True, metavar="DIR", help="where schemas go")
+    generate.set_defaults(handler=_generate)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mockserver.auth import AuthConfig, AuthConfigError
+    from mockserver.runtime import Mock, MockError, listeners, request_exit, serve_all
+    from mockserver.scenario import ScenarioError
+
+    apis = APIS if args.api == "both" else (args.api,)
+    ports = {"kinetica": args.kinetica_port, "praisonai": args.praisonai_port}
+    if args.segments is not None and args.segments < 1:
+        return _fail("--segments must be at least 1")
+    try:
+        auth = AuthConfig.from_options(basic=args.auth_basic, bearer=args.auth_bearer)
+        mock = Mock(apis, scenario=args.scenario, segments=args.segments, frozen_clock=args.frozen_clock,
+                    auth=auth, profile=args.profile, allow_loopback_webhooks=args.allow_loopback_webhooks)
+    except (AuthConfigError, ScenarioError, MockError, ValueError) as exc:
+        return _fail(str(exc))
+    try:
+        found = listeners(mock, args.host, ports, log_level=args.log_level)
+    except OSError as exc:
+        return _fail(f"cannot bind: {exc}")
+    for listener in found:
+        print(f"{listener.api}: {listener.url}  (control plane: {listener.url}/_mock/)", flush=True)
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, request_exit, mock, found)
+        await serve_all(found)
+
+    try:
+        asyncio.run(run())
+    finally:
+        for listener in found:
+            listener.sock.close()
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from mockserver.spec.generate import generate  # the generator is heavy and optional at serve time
+
+    generate(args.docs, args.out)
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"mockserver: error: {message}", file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

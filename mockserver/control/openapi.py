@@ -1,0 +1,244 @@
+"""The OpenAPI 3.1 description of the control plane (written to schemas/openapi/control.json).
+
+Kept by hand beside the routes; a test checks that both list the same operations.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.faults import ACTIONS
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+def _op(summary: str, ok: dict[str, Any], *, status: str = "200", errors: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None, parameters: list[dict[str, Any]] | None = None,
+        tag: str) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {status: ok}}
+    for code, text in (errors or {}).items():
+        op["responses"][code] = _error(text)
+    if body is not None:
+        op["requestBody"] = body
+    if parameters:
+        op["parameters"] = parameters
+    return op
+
+
+def _path_param(name: str, description: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": description,
+            "schema": schema or {"type": "string"}}
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def _schemas() -> dict[str, Any]:
+    header_list = {"type": "array", "items": {"type": "array", "items": {"type": "string"},
+                                              "minItems": 2, "maxItems": 2}}
+    rule_fields: dict[str, Any] = {
+        "action": {"enum": list(ACTIONS), "description": "status: answer with `status`/`body`; delay: "
+                   "pass on after `delay` seconds; hang: never answer; truncate: promise more bytes "
+                   "than sent, then close; reset: drop the connection abruptly"},
+        "path": {"type": ["string", "null"], "description": "glob on the request path; `*` crosses `/`"},
+        "path_regex": {"type": ["string", "null"], "description": "regular expression, full match"},
+        "method": {"type": ["string", "null"]},
+        "api": {"type": ["string", "null"], "enum": ["kinetica", "praisonai", None]},
+        "status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
+        "body": {"description": "text, or any JSON value (sent as JSON)"},
+        "headers": {"type": "object", "additionalProperties": {"type": "string"}},
+        "delay": {"type": "number", "minimum": 0, "maximum": 3600, "description": "real seconds"},
+        "probability": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+        "seed": {"type": ["integer", "null"]},
+        "first": {"type": ["integer", "null"], "minimum": 1, "description": "fire on the first N matches"},
+        "every": {"type": ["integer", "null"], "minimum": 1, "description": "fire on every Nth match"},
+        "truncate_at": {"type": "integer", "minimum": 0, "description": "bytes sent by truncate"},
+    }
+    return {
+        "Error": {"type": "object", "required": ["error"], "properties": {
+            "error": {"type": "string"},
+            "file": {"type": ["string", "null"]},
+            "line": {"type": ["integer", "null"]},
+            "reason": {"type": "string"}}},
+        "Clock": {"type": "object", "required": ["now", "frozen", "iso"], "properties": {
+            "now": {"type": "number", "description": "seconds since the Unix epoch"},
+            "frozen": {"type": "boolean"},
+            "iso": {"type": "string", "format": "date-time"}}},
+        "FaultRuleInput": {"type": "object", "required": ["action"], "additionalProperties": False,
+                           "properties": rule_fields},
+        "FaultRule": {"type": "object", "required": ["id", "action", "matched", "fired"], "properties": {
+            "id": {"type": "string"}, **rule_fields,
+            "matched": {"type": "integer"}, "fired": {"type": "integer"}}},
+        "JournalEntry": {"type": "object", "required": ["id", "method", "path", "status"], "properties": {
+            "id": {"type": "integer"},
+            "api": {"type": ["string", "null"]},
+            "method": {"type": "string"},
+            "path": {"type": "string"},
+            "query": {"type": "string"},
+            "headers": header_list,
+            "body": {"type": "string", "description": "for textual content types"},
+            "body_base64": {"type": "string", "description": "for any other content type"},
+            "body_size": {"type": "integer"},
+            "body_truncated": {"type": "boolean"},
+            "status": {"type": ["integer", "null"], "description": "null: no response was started"},
+            "response_headers": header_list,
+            "response_bytes": {"type": "integer"},
+            "duration": {"type": "number", "description": "wall seconds"},
+            "mock_time": {"type": "number"},
+            "wall_time": {"type": "number"}}},
+        "Scenario": {"type": "object", "required": ["name", "source", "seed", "version", "scenario"],
+                     "properties": {
+            "name": {"type": "string"},
+            "source": {"type": "string", "description": "file or origin of the scenario"},
+            "seed": {"type": "integer"},
+            "version": {"type": "integer", "description": "bumped on every change"},
+            "scenario": {"type": "object", "description": "the scenario document in force"}}},
+        "State": {"type": "object", "required": ["apis", "clock", "scenario", "faults", "journal", "auth",
+                                                 "profile"], "properties": {
+            "clock": _ref("Clock"),
+            "scenario": _ref("Scenario"),
+            "apis": {"type": "array", "items": {"type": "string"}},
+            "faults": {"type": "array", "items": _ref("FaultRule")},
+            "journal": {"type": "object", "required": ["size", "capacity"], "properties": {
+                "size": {"type": "integer"}, "capacity": {"type": "integer"}}},
+            "auth": {"type": "object", "required": ["enabled", "basic", "bearer"], "properties": {
+                "enabled": {"type": "boolean"}, "basic": {"type": "boolean"}, "bearer": {"type": "boolean"}}},
+            "profile": {"enum": ["impl", "docs"], "description": "the PraisonAI profile"},
+            "kinetica": {"type": "object", "description": "the Kinetica model's snapshot"},
+            "praisonai": {"type": "object", "description": "the PraisonAI model's snapshot"}}},
+        "ActionResult": {"type": "object", "description": "what the model reports after the action"},
+    }
+
+
+def control_openapi() -> dict[str, Any]:
+    clock_ok = _json(_ref("Clock"), "the clock after the operation")
+    state_ok = _json(_ref("State"), "the mock's state")
+    scenario_ok = _json(_ref("Scenario"), "the scenario in force")
+    fault_ok = _json(_ref("FaultRule"), "the rule")
+    removed = _json({"type": "object", "required": ["removed"],
+                     "properties": {"removed": {"type": "array", "items": {"type": "string"}}}},
+                    "ids of the rules removed")
+    action_ok = _json(_ref("ActionResult"), "the action was applied")
+    action_errors = {"400": "the action does not apply", "404": "no such id, or that API is not served"}
+    bad_body = {"400": "malformed or invalid body"}
+    scenario_body = {"required": True, "content": {
+        "application/yaml": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "object"}}}}
+    paths: dict[str, Any] = {
+        "/_mock/reset": {"post": _op("Reset models, journal, faults, clock mode and scenario", state_ok,
+                                     tag="state")},
+        "/_mock/state": {"get": _op("Snapshot of everything the mock holds", state_ok, tag="state")},
+        "/_mock/openapi.json": {"get": _op("This document", _json({"type": "object"}, "OpenAPI 3.1"),
+                                           tag="state")},
+        "/_mock/clock": {"get": _op("Read the clock", clock_ok, tag="clock")},
+        "/_mock/clock/advance": {"post": _op(
+            "Move the clock forward", clock_ok, errors=bad_body, tag="clock",
+            body={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["seconds"],
+                "properties": {"seconds": {"type": "number", "minimum": 0}}}}}})},
+        "/_mock/clock/set": {"post": _op(
+            "Set the clock to a later instant", clock_ok, errors=bad_body, tag="clock",
+            body={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["now"],
+                "properties": {"now": {"oneOf": [{"type": "number"},
+                                                 {"type": "string", "format": "date-time"}]}}}}}})},
+        "/_mock/clock/freeze": {"post": _op("Stop the clock at its current instant", clock_ok,
+                                            tag="clock")},
+        "/_mock/clock/unfreeze": {"post": _op("Follow real time again from the current instant",
+                                              clock_ok, tag="clock")},
+        "/_mock/clock/real": {"post": _op("Same as unfreeze", clock_ok, tag="clock")},
+        "/_mock/scenario": {
+            "get": _op("The scenario in force", scenario_ok, tag="scenario"),
+            "put": _op("Load or replace the scenario", scenario_ok, tag="scenario",
+                       errors={"400": "invalid scenario (file, line, reason); the old one stays",
+                               "404": "no such preset"},
+                       body=scenario_body, parameters=[
+                           _query("preset", "load this preset from fixtures/ instead of a body",
+                                  {"type": "string"}),
+                           _query("source", "a name for the scenario in messages", {"type": "string"})]),
+        },
+        "/_mock/scenario/presets": {"get": _op(
+            "Scenario presets shipped in fixtures/",
+            _json({"type": "object", "required": ["presets"], "properties": {
+                "presets": {"type": "array", "items": {"type": "string"}}}}, "preset names"),
+            tag="scenario")},
+        "/_mock/faults": {
+            "get": _op("Fault rules in force", _json(
+                {"type": "object", "required": ["faults"],
+                 "properties": {"faults": {"type": "array", "items": _ref("FaultRule")}}}, "the rules"),
+                tag="faults"),
+            "post": _op("Add a fault rule", _json(_ref("FaultRule"), "the rule, with its id"),
+                        status="201", errors=bad_body, tag="faults",
+                        body={"required": True, "content": {"application/json": {
+                            "schema": _ref("FaultRuleInput")}}}),
+            "delete": _op("Remove every fault rule (hanging requests are let go)", removed,
+                          tag="faults"),
+        },
+        "/_mock/faults/{fault_id}": {
+            "parameters": [_path_param("fault_id", "id returned when the rule was added")],
+            "get": _op("One fault rule", fault_ok, errors={"404": "no such rule"}, tag="faults"),
+            "delete": _op("Remove one fault rule", removed, errors={"404": "no such rule"}, tag="faults"),
+        },
+        "/_mock/journal": {
+            "get": _op("Recorded requests, oldest first", _json(
+                {"type": "object", "required": ["entries", "capacity"], "properties": {
+                    "entries": {"type": "array", "items": _ref("JournalEntry")},
+                    "capacity": {"type": "integer"}}}, "the entries"),
+                errors={"400": "bad filter"}, tag="journal", parameters=[
+                    _query("path", "glob on the path", {"type": "string"}),
+                    _query("method", "HTTP method", {"type": "string"}),
+                    _query("status", "a code (404), a class (4xx) or none", {"type": "string"}),
+                    _query("since", "mock-clock instant; entries at or after it", {"type": "number"}),
+                    _query("api", "kinetica or praisonai", {"type": "string"}),
+                    _query("limit", "keep only the newest N", {"type": "integer", "minimum": 0})]),
+            "delete": _op("Forget every entry", _json(
+                {"type": "object", "required": ["removed"],
+                 "properties": {"removed": {"type": "integer"}}}, "how many were forgotten"),
+                tag="journal"),
+        },
+        "/_mock/kinetica/runs/{run_id}/kill": {
+            "parameters": [_path_param("run_id", "Kinetica run id")],
+            "post": _op("Kill a Kinetica run now", action_ok, errors=action_errors, tag="actions"),
+        },
+        "/_mock/kinetica/runs/{run_id}/segments/{segment}/fail": {
+            "parameters": [_path_param("run_id", "Kinetica run id"),
+                           _path_param("segment", "0-based data segment index",
+                                       {"type": "integer", "minimum": 0})],
+            "post": _op("Make a running segment fail now", action_ok, errors=action_errors,
+                        tag="actions", body={"required": False, "content": {"application/json": {
+                            "schema": {"type": "object",
+                                       "properties": {"message": {"type": "string"}}}}}}),
+        },
+        "/_mock/kinetica/jobs/{job_id}/cancel": {
+            "parameters": [_path_param("job_id", "Kinetica job id")],
+            "post": _op("Cancel a Kinetica job", action_ok, errors=action_errors, tag="actions"),
+        },
+        "/_mock/praisonai/runs/{job_id}/cancel": {
+            "parameters": [_path_param("job_id", "PraisonAI run (job) id")],
+            "post": _op("Cancel a PraisonAI run", action_ok, tag="actions",
+                        errors={**action_errors, "409": "the run has already finished"}),
+        },
+    }
+    # POST on /_mock/scenario does the same as PUT.
+    paths["/_mock/scenario"]["post"] = {**paths["/_mock/scenario"]["put"],
+                                        "summary": "Load or replace the scenario (same as PUT)"}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "mockserver control plane", "version": "1.0.0",
+                 "description": "Served under /_mock/ on every API port of the mock. Errors are "
+                                "{\"error\": \"...\"} with a 4xx status."},
+        "paths": paths,
+        "components": {"schemas": _schemas()},
+    }

@@ -1,0 +1,212 @@
+"""A bounded journal of the requests a mock has answered, as pure ASGI middleware.
+
+Recording sits on the hot path of every request, so it keeps raw bytes only (headers as the server
+gave them, the first `max_body` bytes of the body) and turns them into text when someone lists the
+journal. The control plane's own requests are left out by default: an inspector page polling the
+state would otherwise flood the journal with itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import itertools
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTROL_PREFIX = "/_mock"
+_TEXTUAL = (b"application/json", b"text/", b"application/x-yaml", b"application/yaml",
+            b"application/x-www-form-urlencoded")
+
+
+class Entry:
+    """One request and what came back; raw until `to_dict` is asked for."""
+
+    __slots__ = ("api", "body", "body_size", "duration", "id", "method", "mock_time", "path", "query",
+                 "request_headers", "response_bytes", "response_headers", "status", "wall_time")
+
+    def __init__(self, entry_id: int, api: str | None, scope: Scope, mock_time: float,
+                 wall_time: float) -> None:
+        self.id = entry_id
+        self.api = api
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        self.query: bytes = scope.get("query_string", b"")
+        self.request_headers: list[tuple[bytes, bytes]] = scope.get("headers", [])
+        self.mock_time = mock_time
+        self.wall_time = wall_time
+        self.body = b""
+        self.body_size = 0
+        self.status: int | None = None  # None: no response was started (hang, reset, error)
+        self.response_headers: list[tuple[bytes, bytes]] = []
+        self.response_bytes = 0
+        self.duration = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        headers = _decode_headers(self.request_headers)
+        data: dict[str, Any] = {
+            "id": self.id,
+            "api": self.api,
+            "method": self.method,
+            "path": self.path,
+            "query": self.query.decode("latin-1"),
+            "headers": headers,
+            "body_size": self.body_size,
+            "body_truncated": len(self.body) < self.body_size,
+            "status": self.status,
+            "response_headers": _decode_headers(self.response_headers),
+            "response_bytes": self.response_bytes,
+            "duration": self.duration,
+            "mock_time": self.mock_time,
+            "wall_time": self.wall_time,
+        }
+        content_type = next((v for k, v in self.request_headers if k == b"content-type"), b"")
+        if content_type.startswith(_TEXTUAL):
+            data["body"] = self.body.decode("utf-8", errors="replace")
+        else:
+            data["body_base64"] = base64.b64encode(self.body).decode("ascii")
+        return data
+
+
+def _decode_headers(raw: list[tuple[bytes, bytes]]) -> list[list[str]]:
+    return [[k.decode("latin-1"), v.decode("latin-1")] for k, v in raw]
+
+
+class Journal:
+    """A ring buffer of the last `capacity` requests, shared by every API port of one mock."""
+
+    def __init__(self, *, capacity: int = 1000, max_body: int = 16 * 1024,
+                 clock_now: Callable[[], float] = time.time, include_control: bool = False) -> None:
+        if capacity < 1:
+            raise ValueError("journal capacity must be at least 1")
+        self.capacity = capacity
+        self.max_body = max_body
+        self.include_control = include_control
+        self._clock_now = clock_now
+        self._entries: deque[Entry] = deque(maxlen=capacity)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _begin(self, api: str | None, scope: Scope) -> Entry:
+        # next() on itertools.count is atomic under the GIL: no lock on the hot path.
+        return Entry(next(self._ids), api, scope, self._clock_now(), time.time())
+
+    def _record(self, entry: Entry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> int:
+        with self._lock:
+            dropped = len(self._entries)
+            self._entries.clear()
+        return dropped
+
+    def entries(self, *, path: str | None = None, method: str | None = None,
+                status: int | str | None = None, since: float | None = None, api: str | None = None,
+                limit: int | None = None) -> list[dict[str, Any]]:
+        """Recorded requests, oldest first, filtered.
+
+        `path` is a glob; `status` an exact code or a class such as "4xx"; `since` a mock-clock
+        instant (entries that started at or after it); `limit` keeps the newest N.
+        """
+        with self._lock:
+            snapshot = list(self._entries)
+        match_path = re.compile(fnmatch.translate(path)).fullmatch if path else None
+        wanted_method = method.upper() if method else None
+        status_test = _status_test(status)
+        chosen = [e for e in snapshot
+                  if (match_path is None or match_path(e.path))
+                  and (wanted_method is None or e.method == wanted_method)
+                  and (status_test is None or status_test(e.status))
+                  and (since is None or e.mock_time >= since)
+                  and (api is None or e.api == api)]
+        if limit is not None:
+            chosen = chosen[-limit:] if limit > 0 else []
+        return [e.to_dict() for e in chosen]
+
+
+def _status_test(status: int | str | None) -> Callable[[int | None], bool] | None:
+    if status is None:
+        return None
+    if isinstance(status, int):
+        return lambda s: s == status
+    text = str(status).strip().lower()
+    if re.fullmatch(r"[1-5]xx", text):
+        first = int(text[0])
+        return lambda s: s is not None and s // 100 == first
+    if text in ("none", "null"):
+        return lambda s: s is None
+    if text.isdigit():
+        code = int(text)
+        return lambda s: s == code
+    raise ValueError(f"status filter must be a code (404), a class (4xx) or none; got {status!r}")
+
+
+class JournalMiddleware:
+    def __init__(self, app: ASGIApp, journal: Journal, *, api: str | None = None) -> None:
+        self.app = app
+        self.journal = journal
+        self.api = api
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        journal = self.journal
+        if not journal.include_control:
+            path: str = scope["path"]
+            if path.startswith(CONTROL_PREFIX) and (len(path) == 6 or path[6] == "/"):
+                await self.app(scope, receive, send)
+                return
+        entry = journal._begin(self.api, scope)
+        started = time.perf_counter()
+        limit = journal.max_body
+        chunks: list[bytes] = []
+        recorded = False
+
+        def finish() -> None:
+            nonlocal recorded
+            recorded = True
+            entry.duration = time.perf_counter() - started
+            if chunks:
+                body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+                entry.body = body[:limit]
+            journal._record(entry)
+
+        async def recording_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                body = message.get("body", b"")
+                if body:
+                    if entry.body_size < limit:
+                        chunks.append(body)
+                    entry.body_size += len(body)
+            return message
+
+        async def recording_send(message: Message) -> None:
+            kind = message["type"]
+            if kind == "http.response.start":
+                entry.status = message["status"]
+                entry.response_headers = message.get("headers", [])
+            elif kind == "http.response.body":
+                entry.response_bytes += len(message.get("body", b""))
+                if not message.get("more_body", False) and not recorded:
+                    # Recorded before the last byte goes out: a client that has its answer finds the
+                    # request in the journal.
+                    finish()
+            await send(message)
+
+        try:
+            await self.app(scope, recording_receive, recording_send)
+        finally:
+            if not recorded:
+                finish()

@@ -1,0 +1,202 @@
+"""The Kinetica HTTP surface: a pure ASGI app that decodes, calls the model, encodes.
+
+Every endpoint is a POST, routed on the *suffix* of the path so that base URLs such as
+`http://host:9191/gpudb-0` work. Logical errors and undecodable requests are HTTP 400 with the
+ERROR wrapper, never 404 or 5xx: the gpudb client takes those for a dead node and fails over. A
+path this mock does not serve is 404 with the wrapper, as a real server answers.
+
+The app is deliberately not a Starlette router: /show/proc/status is the hot path of every
+polling client, and finished runs answer from a cache of encoded bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from mockserver.kinetica import wire
+from mockserver.kinetica.models import KineticaError, KineticaModel
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+_STATUS_CACHE_LIMIT = 8192
+_log = logging.getLogger("mockserver.kinetica")
+
+
+class KineticaApp:
+    def __init__(self, model: KineticaModel, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+        self.model = model
+        self.max_body_bytes = max_body_bytes
+        handlers = model.handlers()
+        self.endpoints = wire.served_endpoints()
+        missing = sorted(set(self.endpoints) - set(handlers))
+        if missing:
+            raise RuntimeError(f"the model has no handler for {missing}")
+        self._handlers = {e: handlers[e] for e in self.endpoints}
+        # Longest first, so /show/proc/status is never taken for /show/proc.
+        self._suffixes = sorted(self.endpoints, key=len, reverse=True)
+        self._routes: dict[str, str | None] = {}
+        # (encoding, request body) -> (the model's immutability key, encoded answer)
+        self._status_cache: dict[tuple[str, bytes], tuple[Any, bytes]] = {}
+        model.dispatcher = self.dispatch
+
+    # -- ASGI ---------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.model.startup()  # auto-start runs begin when the "database" starts
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        content_type = content_length = host = None
+        for name, value in scope["headers"]:
+            if name == b"content-type":
+                content_type = value.decode("latin-1")
+            elif name == b"content-length":
+                content_length = value
+            elif name == b"host":
+                host = value.decode("latin-1")
+        try:
+            encoding = wire.encoding_of(content_type)
+        except wire.WireError as exc:
+            await _respond(send, 400, wire.error_response(exc.message, wire.JSON), wire.JSON)
+            return
+        path = scope["path"]
+        endpoint = self.route(path)
+        if endpoint is None:
+            await _respond(send, 404, wire.error_response(
+                f"Unknown endpoint {path}: this mock serves {', '.join(self.endpoints)}", encoding), encoding)
+            return
+        if scope["method"] != "POST":
+            await _respond(send, 405, wire.error_response(
+                f"{endpoint} only accepts POST, not {scope['method']}", encoding), encoding)
+            return
+        body = await _read_body(receive, content_length, self.max_body_bytes)
+        if body is None:
+            await _respond(send, 400, wire.error_response(
+                f"request body is larger than this mock's limit of {self.max_body_bytes} bytes",
+                encoding), encoding)
+            return
+        status, payload = self.handle(endpoint, body, encoding, public_url=_public_url(scope, host))
+        await _respond(send, status, payload, encoding)
+
+    def route(self, path: str) -> str | None:
+        """The served endpoint `path` ends with, or None."""
+        try:
+            return self._routes[path]
+        except KeyError:
+            pass
+        found = next((e for e in self._suffixes if path == e or path.endswith(e)), None)
+        if len(self._routes) < 1024:  # paths come from clients: keep the memo bounded
+            self._routes[path] = found
+        return found
+
+    # -- request handling (no I/O) --------------------------------------------------------------
+    def handle(self, endpoint: str, body: bytes, encoding: str, *, public_url: str | None = None
+               ) -> tuple[int, bytes]:
+        """HTTP status and encoded wrapper for one request to a served endpoint."""
+        codec = wire.codec(endpoint)
+        try:
+            if endpoint == "/show/proc/status":
+                # Pollers repeat the very same bytes: a finished run's answer is found without
+                # even decoding the request, as long as the run is still there.
+                hit = self._status_cache.get((encoding, body))
+                if hit is not None and self.model.is_current(hit[0]):
+                    return 200, hit[1]
+                record = codec.decode_request(body, encoding)
+                return 200, self._status(record, body, encoding)
+            record = codec.decode_request(body, encoding)
+            if endpoint == "/show/system/properties":
+                response = self.model.show_system_properties(record, public_url=public_url)
+            else:
+                response = self._handlers[endpoint](record)
+            return 200, codec.encode_response(response, encoding)
+        except (wire.WireError, KineticaError) as exc:
+            return 400, wire.error_response(exc.message, encoding)
+        except Exception as exc:  # a bug in the mock: still the client's error format, still 400
+            _log.exception("unexpected error handling %s", endpoint)
+            return 400, wire.error_response(f"internal error in the mock: {type(exc).__name__}: {exc}",
+                                            encoding)
+
+    def _status(self, record: dict[str, Any], body: bytes, encoding: str) -> bytes:
+        key = self.model.immutable_status_key(record)
+        payload = wire.codec("/show/proc/status").encode_response(self.model.show_proc_status(record), encoding)
+        if key is not None:
+            if len(self._status_cache) >= _STATUS_CACHE_LIMIT:
+                self._status_cache.clear()
+            self._status_cache[(encoding, body)] = (key, payload)
+        return payload
+
+    def dispatch(self, endpoint: str, encoding: str, payload: bytes) -> bytes:
+        """Run one request for a job: the encoded response record, or KineticaError."""
+        if endpoint not in self._handlers:
+            raise KineticaError(f"endpoint {endpoint!r} is not served by this mock")
+        codec = wire.codec(endpoint)
+        try:
+            record = codec.decode_request(payload, encoding)
+        except wire.WireError as exc:
+            raise KineticaError(exc.message) from None
+        return codec.encode_record(self._handlers[endpoint](record), encoding)
+
+
+def create_kinetica_app(model: KineticaModel, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> KineticaApp:
+    return KineticaApp(model, max_body_bytes=max_body_bytes)
+
+
+# -- helpers --------------------------------------------------------------------------------------
+async def _read_body(receive: Receive, content_length: bytes | None, limit: int) -> bytes | None:
+    """The whole body, or None once it exceeds `limit` (the rest is left unread)."""
+    if content_length is not None:
+        try:
+            if int(content_length) > limit:
+                return None
+        except ValueError:
+            pass
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _respond(send: Send, status: int, payload: bytes, encoding: str) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", wire.MEDIA_TYPES[encoding].encode("ascii")),
+        (b"content-length", str(len(payload)).encode("ascii")),
+    ]})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def _public_url(scope: Scope, host: str | None) -> str:
+    """scheme://hostname of the address the client used (what conf.host0_public_urls holds)."""
+    scheme = scope.get("scheme", "http")
+    if host:
+        hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return f"{scheme}://{hostname}"
+    server = scope.get("server")
+    return f"{scheme}://{server[0]}" if server else f"{scheme}://127.0.0.1"

@@ -1,0 +1,276 @@
+"""Kinetica's two wire encodings, chosen by Content-Type.
+
+- JSON (`application/json`): the request is a JSON object with the Avro field names; the response
+  is the wrapper `{status, message, data_type, data: "", data_str: "<response as JSON text>"}`.
+- Avro binary (`application/octet-stream`, the gpudb client's default): the request is the
+  schemaless Avro of the request record; the response is the Avro `gpudb_response` wrapper whose
+  `data` holds the schemaless Avro of the response record.
+
+Avro `bytes` travel in JSON as strings of code points 0..255 (latin-1), as the gpudb client sends
+them. JSON bodies are written ASCII-only, because the client turns response bytes into text one
+byte per character.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+import fastavro
+import jsonschema
+
+from mockserver.resources import schemas_dir
+from mockserver.spec.loader import kinetica_avro, kinetica_endpoints, kinetica_operation, kinetica_wrapper_avro
+
+JSON = "json"
+BINARY = "binary"
+MEDIA_TYPES = {JSON: "application/json", BINARY: "application/octet-stream"}
+_JSON_SEPARATORS = (",", ":")
+_INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+
+
+class WireError(Exception):
+    """A request that cannot be decoded; the message says why, in the client's terms."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def encoding_of(content_type: str | None) -> str:
+    """The encoding a request's Content-Type asks for; no header means binary (the client default)."""
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    if media in ("", "application/octet-stream"):
+        return BINARY
+    if media == "application/json":
+        return JSON
+    if media == "application/x-snappy":
+        raise WireError("snappy-compressed requests are not supported by this mock; "
+                        "use application/octet-stream or application/json")
+    raise WireError(f"unsupported Content-Type {content_type!r}; "
+                    "use application/octet-stream or application/json")
+
+
+def served_endpoints() -> list[str]:
+    return kinetica_endpoints()
+
+
+# -- conversions between the JSON form and the Avro form of a record ----------------------------
+def to_json_form(value: Any) -> Any:
+    """Bytes anywhere become latin-1 strings; everything else passes through."""
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    if isinstance(value, dict):
+        return {k: to_json_form(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_json_form(v) for v in value]
+    return value
+
+
+def _type_name(avro_type: Any) -> str:
+    return avro_type if isinstance(avro_type, str) else avro_type["type"]
+
+
+def _from_json(value: Any, avro_type: Any, where: str) -> Any:
+    """Check a JSON value against an Avro type and convert it to the Avro form (bytes as bytes)."""
+    kind = _type_name(avro_type)
+    if kind == "string":
+        if isinstance(value, str):
+            return value
+    elif kind == "bytes":
+        if isinstance(value, str):
+            try:
+                return value.encode("latin-1")
+            except UnicodeEncodeError:
+                raise WireError(f"{where} must be bytes as a string of code points 0-255") from None
+    elif kind in _INT_RANGE:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            low, high = _INT_RANGE[kind]
+            if low <= value <= high:
+                return value
+            raise WireError(f"{where} is out of range for an Avro {kind}")
+    elif kind in ("double", "float"):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif kind == "boolean":
+        if isinstance(value, bool):
+            return value
+    elif kind == "map":
+        if isinstance(value, dict):
+            return {k: _from_json(v, avro_type["values"], f"{where}[{k!r}]") for k, v in value.items()}
+    elif kind == "array":
+        if isinstance(value, list):
+            return [_from_json(v, avro_type["items"], f"{where}[{i}]") for i, v in enumerate(value)]
+    elif kind == "record":
+        if isinstance(value, dict):
+            return _record_from_json(value, avro_type, where)
+    else:
+        raise WireError(f"{where}: Avro type {kind!r} is not supported by this mock")
+    return _wrong_type(value, kind, avro_type, where)
+
+
+def _wrong_type(value: Any, kind: str, avro_type: Any, where: str) -> Any:
+    expected = {"map": "an object", "array": "an array", "record": "an object"}.get(kind, f"a {kind}")
+    if kind == "map":
+        expected = f"an object of {_type_name(avro_type['values'])}"
+    got = "null" if value is None else type(value).__name__.replace("dict", "object").replace(
+        "list", "array").replace("str", "string")
+    raise WireError(f"{where} must be {expected}, not {got}")
+
+
+def _zero(avro_type: Any) -> Any:
+    kind = _type_name(avro_type)
+    return {"string": "", "bytes": b"", "int": 0, "long": 0, "boolean": False, "double": 0.0,
+            "float": 0.0, "map": {}, "array": []}.get(kind)
+
+
+def _record_from_json(obj: dict[str, Any], schema: dict[str, Any], where: str) -> dict[str, Any]:
+    fields = {f["name"]: f["type"] for f in schema["fields"]}
+    unknown = sorted(set(obj) - set(fields))
+    if unknown:
+        raise WireError(f"{where} has unknown field(s) {unknown}; expected {list(fields)}")
+    # A missing field takes its type's empty value, as the documented defaults ('' / {} / []) say.
+    return {name: (_from_json(obj[name], t, name) if name in obj else _zero(t))
+            for name, t in fields.items()}
+
+
+# -- per-endpoint codecs ------------------------------------------------------------------------
+class Codec:
+    """Request decoding and response encoding of one endpoint, with its parsed Avro schemas."""
+
+    def __init__(self, endpoint: str) -> None:
+        request, response = kinetica_avro(endpoint)
+        self.endpoint = endpoint
+        self.operation = kinetica_operation(endpoint)
+        self.request_schema = request
+        self.response_schema = response
+        self.request_name: str = request["name"]
+        self.response_name: str = response["name"]
+        self._request = fastavro.parse_schema(request)
+        self._response = fastavro.parse_schema(response)
+
+    def decode_request(self, body: bytes, encoding: str) -> dict[str, Any]:
+        if encoding == JSON:
+            try:
+                obj = json.loads(body)
+            except (ValueError, RecursionError) as exc:
+                raise WireError(f"request body is not valid JSON: {exc}") from None
+            if not isinstance(obj, dict):
+                raise WireError(f"request body must be a JSON object ({self.request_name})")
+            record = _record_from_json(obj, self.request_schema, self.request_name)
+        else:
+            stream = io.BytesIO(body)
+            try:
+                record = fastavro.schemaless_reader(stream, self._request, None)
+            except Exception as exc:  # fastavro raises EOFError, UnicodeDecodeError, ValueError, ...
+                reason = str(exc) or type(exc).__name__
+                raise WireError(f"request body is not a valid Avro {self.request_name}: {reason}") from None
+            if stream.tell() != len(body):
+                raise WireError(f"request body is not a valid Avro {self.request_name}: "
+                                f"{len(body) - stream.tell()} unread byte(s) after the record")
+        validate_request(self.endpoint, record)
+        return record
+
+    def encode_record(self, record: dict[str, Any], encoding: str) -> bytes:
+        """The response record alone: Avro bytes, or JSON text as ASCII bytes."""
+        if encoding == JSON:
+            return json.dumps(to_json_form(record), separators=_JSON_SEPARATORS).encode("ascii")
+        out = io.BytesIO()
+        fastavro.schemaless_writer(out, self._response, record)
+        return out.getvalue()
+
+    def encode_response(self, record: dict[str, Any], encoding: str) -> bytes:
+        """The whole OK wrapper around the response record."""
+        inner = self.encode_record(record, encoding)
+        if encoding == JSON:
+            return wrap_json("OK", "", self.response_name, inner.decode("ascii"))
+        return wrap_binary("OK", "", self.response_name, inner)
+
+    def wrap(self, inner: bytes, encoding: str) -> bytes:
+        """An OK wrapper around an already-encoded response record."""
+        if encoding == JSON:
+            return wrap_json("OK", "", self.response_name, inner.decode("ascii"))
+        return wrap_binary("OK", "", self.response_name, inner)
+
+
+@cache
+def codec(endpoint: str) -> Codec:
+    return Codec(endpoint)
+
+
+@cache
+def _wrapper() -> Any:
+    return fastavro.parse_schema(kinetica_wrapper_avro())
+
+
+def wrap_json(status: str, message: str, data_type: str, data_str: str) -> bytes:
+    return json.dumps({"status": status, "message": message, "data_type": data_type, "data": "",
+                       "data_str": data_str}, separators=_JSON_SEPARATORS).encode("ascii")
+
+
+def wrap_binary(status: str, message: str, data_type: str, data: bytes) -> bytes:
+    out = io.BytesIO()
+    fastavro.schemaless_writer(out, _wrapper(), {"status": status, "message": message,
+                                                 "data_type": data_type, "data": data, "data_str": ""})
+    return out.getvalue()
+
+
+def error_response(message: str, encoding: str) -> bytes:
+    """The ERROR wrapper: data_type 'none', empty payload."""
+    if encoding == JSON:
+        return wrap_json("ERROR", message, "none", "")
+    return wrap_binary("ERROR", message, "none", b"")
+
+
+def decode_wrapper(body: bytes, encoding: str) -> dict[str, Any]:
+    """Read a response wrapper (for tests and the job dispatcher)."""
+    if encoding == JSON:
+        return json.loads(body)
+    return fastavro.schemaless_reader(io.BytesIO(body), _wrapper(), None)
+
+
+def decode_response_record(endpoint: str, payload: bytes | str, encoding: str) -> dict[str, Any]:
+    """A response record from its encoded form (`data` or `data_str`)."""
+    if encoding == JSON:
+        return json.loads(payload)
+    return fastavro.schemaless_reader(io.BytesIO(payload), codec(endpoint)._response, None)
+
+
+def encode_request(endpoint: str, record: dict[str, Any], encoding: str) -> bytes:
+    """A request body as the gpudb client would send it (tests and jobs use this)."""
+    c = codec(endpoint)
+    if encoding == JSON:
+        return json.dumps(to_json_form(record)).encode("ascii")
+    out = io.BytesIO()
+    fastavro.schemaless_writer(out, c._request, record)
+    return out.getvalue()
+
+
+# -- request validation by the generated JSON Schemas, when they exist ------------------------------
+@cache
+def _request_validator(endpoint: str) -> Callable[[Any], None] | None:
+    path = schemas_dir() / "kinetica" / f"{kinetica_operation(endpoint)}.request.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    validator = jsonschema.validators.validator_for(schema)(schema)
+
+    def check(instance: Any) -> None:
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "request"
+            raise WireError(f"invalid {kinetica_operation(endpoint)} request at {where}: {error.message}")
+
+    return check
+
+
+def validate_request(endpoint: str, record: dict[str, Any]) -> None:
+    """The one place request records meet the generated JSON Schemas (a no-op until they exist)."""
+    check = _request_validator(endpoint)
+    if check is not None:
+        check(to_json_form(record))
