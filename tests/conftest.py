@@ -1,4 +1,4 @@
-"""Shared test helpers: where the doc pages are."""
+"""Shared test helpers: where the doc pages are; optional interop peers."""
 
 from __future__ import annotations
 
@@ -17,3 +17,11 @@ def docs() -> Path:
     if not (DOCS / "kinetica").is_dir():
         pytest.skip(f"doc pages not found at {DOCS} (set MOCKSERVER_DOCS to point at them)")
     return DOCS
+
+
+def require_in_ci(reason: str) -> None:
+    """Skip a test whose peer (a reference server, a client package) is missing; in CI, fail instead,
+    since CI installs every peer and a silent skip there would hide a broken setup."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI must run this test: {reason}")
+    pytest.skip(reason)

@@ -19,11 +19,13 @@ import pytest
 from mockserver.praisonai.app import create_praisonai_app
 from mockserver.praisonai.models import PraisonAIModel
 from mockserver.server import ServerThread
+from tests.conftest import require_in_ci
 from tests.praisonai.conftest import finished, started
 
-jobs = pytest.importorskip(
-    "praisonai_code.cli.features.jobs",
-    reason="praisonai-code is not installed (pip install --no-deps praisonai-code==0.1.16)")
+try:
+    from praisonai_code.cli.features import jobs
+except ImportError:
+    require_in_ci("praisonai-code is not installed (pip install --no-deps praisonai-code==0.1.16)")
 
 
 @pytest.fixture

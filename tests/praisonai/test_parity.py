@@ -4,8 +4,8 @@ double executor of reference_double.py, in a subprocess on 127.0.0.1) and agains
 are normalised (their formats are still checked); everything else must be equal.
 
 The reference runs in real time, so its side waits on the server's own SSE stream (no sleeping);
-the mock's side advances the virtual clock. The interpreter is $PRAISONAI_REFERENCE_PYTHON or
-/work/venv-praison/bin/python (see /work/notes/praisonai-impl.md for the minimal install)."""
+the mock's side advances the virtual clock. The interpreter is $PRAISONAI_REFERENCE_PYTHON or the
+venv that `.ci/reference-praisonai` makes under .reference/."""
 
 from __future__ import annotations
 
@@ -28,9 +28,11 @@ from mockserver.praisonai.app import create_praisonai_app
 from mockserver.praisonai.models import PraisonAIModel
 from mockserver.scenario import Scenario, ScenarioStore
 from mockserver.server import ServerThread
+from tests.conftest import REPO, require_in_ci
 from tests.praisonai.conftest import EPOCH
 
-REFERENCE_PYTHON = os.environ.get("PRAISONAI_REFERENCE_PYTHON", "/work/venv-praison/bin/python")
+REFERENCE_PYTHON = os.environ.get("PRAISONAI_REFERENCE_PYTHON",
+                                  str(REPO / ".reference" / "praisonai-4.7.19" / "bin" / "python"))
 DOUBLE = Path(__file__).with_name("reference_double.py")
 LIMITS = {"max_concurrent": 1, "max_queued": 3}
 TERMINAL = ("succeeded", "failed", "cancelled")
@@ -41,7 +43,7 @@ HEARTBEAT_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00")
 
 def _reference_available() -> str | None:
     if not Path(REFERENCE_PYTHON).exists():
-        return f"no reference interpreter at {REFERENCE_PYTHON} (set PRAISONAI_REFERENCE_PYTHON)"
+        return f"no reference interpreter at {REFERENCE_PYTHON} (run .ci/reference-praisonai)"
     probe = subprocess.run(
         [REFERENCE_PYTHON, "-c", "import importlib.metadata as m, praisonai.jobs.server, "
          "praisonai.framework_adapters.registry; print(m.version('praisonai'))"],
@@ -158,7 +160,7 @@ def agent_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def reference(agent_root: Path) -> Iterator[ReferenceDriver]:
     reason = _reference_available()
     if reason:
-        pytest.skip(reason)
+        require_in_ci(reason)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PRAISONAI_JOBS") and k != "ENVIRONMENT"}
     proc = subprocess.Popen(
         [REFERENCE_PYTHON, str(DOUBLE), "--max-concurrent", str(LIMITS["max_concurrent"]),
