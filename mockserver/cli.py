@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -37,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="PraisonAI behaviour: impl (as praisonai 4.7.19 does) or docs (as documented)")
     serve.add_argument("--allow-loopback-webhooks", action="store_true",
                        help="let PraisonAI webhooks go to localhost (a dev server on this machine)")
+    serve.add_argument("--cors-origin", action="append", metavar="ORIGIN", dest="cors_origins",
+                       help="a browser origin allowed to call the mock, e.g. http://localhost:5173; "
+                            "repeat for more, * for any (default: any http://localhost:* or "
+                            "http://127.0.0.1:* origin)")
+    serve.add_argument("--no-cors", action="store_true",
+                       help="send no CORS headers (as a server without CORS configured)")
     serve.add_argument("--log-level", default="warning",
                        choices=["critical", "error", "warning", "info", "debug", "trace"])
     serve.set_defaults(handler=_serve)
@@ -60,10 +67,15 @@ def _serve(args: argparse.Namespace) -> int:
     ports = {"kinetica": args.kinetica_port, "praisonai": args.praisonai_port}
     if args.segments is not None and args.segments < 1:
         return _fail("--segments must be at least 1")
+    if args.no_cors and args.cors_origins:
+        return _fail("give --cors-origin or --no-cors, not both")
+    cors_origins = [] if args.no_cors else args.cors_origins
+    _log_scenario_reloads()
     try:
         auth = AuthConfig.from_options(basic=args.auth_basic, bearer=args.auth_bearer)
         mock = Mock(apis, scenario=args.scenario, segments=args.segments, frozen_clock=args.frozen_clock,
-                    auth=auth, profile=args.profile, allow_loopback_webhooks=args.allow_loopback_webhooks)
+                    auth=auth, profile=args.profile, allow_loopback_webhooks=args.allow_loopback_webhooks,
+                    cors_origins=cors_origins)
     except (AuthConfigError, ScenarioError, MockError, ValueError) as exc:
         return _fail(str(exc))
     try:
@@ -72,6 +84,11 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"cannot bind: {exc}")
     for listener in found:
         print(f"{listener.api}: {listener.url}  (control plane: {listener.url}/_mock/)", flush=True)
+    print(f"inspector: {found[0].url}/_mock/inspector", flush=True)
+    watching = mock.scenario.watching
+    if watching is not None:
+        print(f"scenario: {mock.scenario.current.name} from {watching} (edits apply without a restart)",
+              flush=True)
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
@@ -85,6 +102,17 @@ def _serve(args: argparse.Namespace) -> int:
         for listener in found:
             listener.sock.close()
     return 0
+
+
+def _log_scenario_reloads() -> None:
+    """Say on stderr when a scenario file is reloaded, or why a change to it was refused."""
+    logger = logging.getLogger("mockserver.scenario")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("mockserver: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _generate(args: argparse.Namespace) -> int:

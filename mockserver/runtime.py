@@ -2,7 +2,7 @@
 
 Every API port gets the same stack, outermost first:
 
-    expose_transport -> journal -> faults -> auth -> (/_mock control plane | the API's app)
+    expose_transport -> CORS -> journal -> faults -> auth -> (/_mock control plane | the API's app)
 
 `Mock.asgi(api)` is usable in-process (`httpx.ASGITransport`) and under uvicorn alike. `MockServer`
 serves a `Mock` on real sockets (one port per API), all in one event loop on one background thread,
@@ -34,7 +34,9 @@ from mockserver.auth import AuthConfig, AuthMiddleware, Rejection, json_detail_r
 from mockserver.clock import Clock
 from mockserver.control import ControlError, create_control_app
 from mockserver.control.clock import clock_json
+from mockserver.cors import CorsMiddleware, CorsPolicy, PreflightLog
 from mockserver.faults import FaultMiddleware, FaultRules, expose_transport
+from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
 from mockserver.resources import fixtures_dir
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
@@ -138,6 +140,10 @@ def with_segments(scenario: Scenario, segments: int) -> Scenario:
     return Scenario.from_dict(document, source=scenario.source)
 
 
+def _scenario_error_json(exc: ScenarioError) -> dict[str, Any]:
+    return {"file": exc.source, "line": exc.line, "reason": exc.reason, "message": str(exc)}
+
+
 def _scenario_error(exc: ScenarioError) -> MockError:
     return MockError(str(exc), 400, file=exc.source, line=exc.line, reason=exc.reason)
 
@@ -150,7 +156,10 @@ class Mock:
                  segments: int | None = None, frozen_clock: bool = False, clock: Clock | None = None,
                  auth: AuthConfig | None = None, profile: str = "impl", journal_capacity: int = 1000,
                  journal_max_body: int = 16 * 1024, allow_loopback_webhooks: bool = False,
+                 cors_origins: Iterable[str] | None = None,
                  factories: Mapping[str, ApiFactory] | None = None) -> None:
+        """`cors_origins`: the origins browsers may call from; None (default) = any page on
+        localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all."""
         self.apis = tuple(dict.fromkeys(apis))
         factories = {**DEFAULT_FACTORIES, **(factories or {})}
         unknown = [api for api in self.apis if api not in factories]
@@ -162,23 +171,34 @@ class Mock:
             raise ValueError(f"segments must be at least 1; got {segments}")
         self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
         self._started_frozen = self.clock.frozen
+        started_from: Path | None = None
         if scenario is None:
             started = Scenario.default()
         elif isinstance(scenario, Scenario):
             started = scenario
         else:
-            started = Scenario.from_file(resolve_scenario(scenario))
+            started_from = resolve_scenario(scenario)
+            started = Scenario.from_file(started_from)
+        adjust = None
         if segments is not None:
-            started = with_segments(started, segments)
-        self.scenario = ScenarioStore(started)
+            count = segments
+
+            def adjust(loaded: Scenario) -> Scenario:
+                return with_segments(loaded, count)
+
+            started = adjust(started)
+        # A scenario from a file is watched: edits on disk apply without a restart (hot reload).
+        self.scenario = ScenarioStore(started, path=started_from, adjust=adjust)
         self.journal = Journal(capacity=journal_capacity, max_body=journal_max_body, clock_now=self.clock.now)
         self.faults = FaultRules()
         self.auth = auth if auth is not None else AuthConfig()
+        self.cors = CorsPolicy.from_origins(cors_origins)
+        self.preflights = PreflightLog()
         self.profile = profile
         self.kinetica_options: dict[str, Any] = {}
         self.praisonai_options: dict[str, Any] = {"allow_loopback_webhooks": allow_loopback_webhooks}
         self.parts: dict[str, ApiPart] = {api: factories[api](self) for api in self.apis}
-        self.control = create_control_app(self)
+        self.control = create_control_app(self, extra_routes=inspector_routes())
         self._apps: dict[str, ASGIApp] = {}
 
     # -- the models -------------------------------------------------------------------------------
@@ -208,7 +228,11 @@ class Mock:
                 app = AuthMiddleware(app, self.auth, reject=part.reject)
             app = FaultMiddleware(app, self.faults, api=api)
             app = JournalMiddleware(app, self.journal, api=api)
-            # Later layers that must see every request first (CORS) go here, outside the journal.
+            # CORS sees every request first: a preflight is answered before faults or auth could
+            # refuse it, and every answer (a 401, an injected 503) carries the CORS headers a page
+            # needs to read it.
+            if self.cors.enabled:
+                app = CorsMiddleware(app, self.cors, self.preflights, api=api, clock_now=self.clock.now)
             self._apps[api] = expose_transport(app)
         return self._apps[api]
 
@@ -216,6 +240,7 @@ class Mock:
     def reset(self) -> None:
         self.faults.clear()
         self.journal.clear()
+        self.preflights.clear()
         self.scenario.reset()
         if self._started_frozen and not self.clock.frozen:
             self.clock.freeze()
@@ -235,6 +260,7 @@ class Mock:
             "journal": {"size": len(self.journal), "capacity": self.journal.capacity},
             "auth": self.auth.describe(),
             "profile": self.profile,
+            "cors": {**self.cors.describe(), "preflights": self.preflights.list()},
         }
         for api, part in self.parts.items():
             snapshot = getattr(part.model, "snapshot", None)
@@ -243,9 +269,15 @@ class Mock:
 
     # -- scenario ---------------------------------------------------------------------------------
     def scenario_info(self) -> dict[str, Any]:
+        # Asking about the scenario looks at its file at once (models look at most every 0.5 s).
+        self.scenario.check_now()
         current = self.scenario.current
+        watching = self.scenario.watching
+        error = self.scenario.reload_error
         return {"name": current.name, "source": current.source, "seed": current.seed,
-                "version": self.scenario.version, "scenario": _plain(current.raw)}
+                "version": self.scenario.version, "scenario": _plain(current.raw),
+                "watching": str(watching) if watching is not None else None,
+                "reload_error": _scenario_error_json(error) if error is not None else None}
 
     def load_scenario_text(self, text: str, source: str = "<control plane>") -> dict[str, Any]:
         try:

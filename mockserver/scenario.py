@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
+import math
 import random
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -251,34 +254,92 @@ def _line_of(node: yaml.Node | None, path: Sequence[PathPart]) -> int | None:
 
 
 # -- the mutable holder -------------------------------------------------------------------------
-class ScenarioStore:
-    """The scenario in force. A failed load raises and leaves the previous scenario in place."""
+RELOAD_INTERVAL_S = 0.5
+_log = logging.getLogger("mockserver.scenario")
 
-    def __init__(self, default: Scenario | None = None) -> None:
+
+@dataclass
+class _Watch:
+    """The file the scenario in force came from, and what of it has been seen."""
+
+    path: Path
+    loaded: bytes          # the content the scenario in force was built from
+    seen: bytes | None     # the content last looked at (None: unreadable), to judge each version once
+    is_default: bool       # a reload also replaces what `reset()` returns to
+
+
+class ScenarioStore:
+    """The scenario in force. A failed load raises and leaves the previous scenario in place.
+
+    Hot reload: when the scenario in force came from a file, reading `.current` looks at that file
+    again (at most every `reload_interval` wall seconds, so no watcher thread is needed). A changed
+    file that validates replaces the scenario; one that does not is refused: the old scenario stays,
+    and `reload_error` (file, line, reason) says why until the file is fixed or another scenario loads.
+    """
+
+    def __init__(self, default: Scenario | None = None, *, path: str | Path | None = None,
+                 adjust: Callable[[Scenario], Scenario] | None = None,
+                 reload_interval: float = RELOAD_INTERVAL_S,
+                 wall: Callable[[], float] = time.monotonic) -> None:
+        """`path`: the file `default` was read from (watched for changes); `adjust`: applied to each
+        reloaded version of that file (e.g. a `--segments` override given at start)."""
+        self._lock = threading.Lock()
+        self._adjust = adjust
+        self.reload_interval = reload_interval
+        self._wall = wall
+        self._checked_at = -math.inf
+        self.reload_error: ScenarioError | None = None
+        self.reloads = 0   # successful hot reloads
+        self._default_watch: _Watch | None = None
+        if default is None and path is not None:
+            data = _read(Path(path))
+            default = Scenario.from_text(_decode(data, str(path)), source=str(path))
+            if adjust is not None:
+                default = adjust(default)
+        if path is not None:
+            data = _read(Path(path))
+            self._default_watch = _Watch(Path(path), data, data, is_default=True)
         self._default = default if default is not None else Scenario.default()
         self._current = self._default
-        self._lock = threading.Lock()
+        self._watch = self._default_watch
         self.version = 0  # bumped on every successful change; cheap change detection for models
 
     @property
     def current(self) -> Scenario:
+        if self._watch is not None:
+            self._maybe_reload()
         return self._current
 
     @property
     def default(self) -> Scenario:
         return self._default
 
+    @property
+    def watching(self) -> Path | None:
+        """The file whose changes are picked up, if the scenario in force came from one."""
+        watch = self._watch
+        return watch.path if watch is not None else None
+
     def __call__(self) -> Scenario:
-        return self._current
+        return self.current
 
     def set(self, scenario: Scenario) -> Scenario:
+        return self._set(scenario, None)
+
+    def _set(self, scenario: Scenario, watch: _Watch | None) -> Scenario:
         with self._lock:
             self._current = scenario
+            self._watch = watch
+            self.reload_error = None
+            self._checked_at = self._wall()
             self.version += 1
         return scenario
 
     def load_file(self, path: str | Path) -> Scenario:
-        return self.set(Scenario.from_file(path))
+        path = Path(path)
+        data = _read(path)
+        scenario = Scenario.from_text(_decode(data, str(path)), source=str(path))
+        return self._set(scenario, _Watch(path, data, data, is_default=False))
 
     def load_text(self, text: str, source: str = "<text>") -> Scenario:
         return self.set(Scenario.from_text(text, source=source))
@@ -287,4 +348,70 @@ class ScenarioStore:
         return self.set(Scenario.from_dict(dict(document), source=source))
 
     def reset(self) -> Scenario:
-        return self.set(self._default)
+        watch = self._default_watch
+        if watch is not None:  # look at the start file afresh: its current content is judged again
+            watch = _Watch(watch.path, watch.loaded, watch.loaded, is_default=True)
+            self._default_watch = watch
+        return self._set(self._default, watch)
+
+    def check_now(self) -> None:
+        """Look at the watched file at once, whatever the interval (for tests and the control plane)."""
+        self._checked_at = -math.inf
+        self._maybe_reload()
+
+    # -- hot reload ---------------------------------------------------------------------------
+    def _maybe_reload(self) -> None:
+        if self._wall() - self._checked_at < self.reload_interval:
+            return
+        with self._lock:
+            watch = self._watch
+            now = self._wall()
+            if watch is None or now - self._checked_at < self.reload_interval:
+                return
+            self._checked_at = now
+            try:
+                data = watch.path.read_bytes()
+            except OSError as exc:
+                if watch.seen is not None:  # say it once per disappearance
+                    watch.seen = None
+                    self.reload_error = ScenarioError(f"cannot read the file: {exc.strerror or exc}; "
+                                                      "the scenario in force stays", source=str(watch.path))
+                    _log.warning("scenario not reloaded: %s", self.reload_error)
+                return
+            if data == watch.seen:
+                return
+            watch.seen = data
+            if data == watch.loaded:  # back to the version in force
+                self.reload_error = None
+                return
+            try:
+                scenario = Scenario.from_text(_decode(data, str(watch.path)), source=str(watch.path))
+                if watch.is_default and self._adjust is not None:
+                    scenario = self._adjust(scenario)
+            except ScenarioError as exc:
+                self.reload_error = exc
+                _log.warning("scenario change refused, the previous version stays in force: %s", exc)
+                return
+            watch.loaded = data
+            if watch.is_default:
+                self._default = scenario
+            self._current = scenario
+            self.reload_error = None
+            self.reloads += 1
+            self.version += 1
+            _log.info("scenario reloaded from %s (changed on disk)", watch.path)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc}", source=str(path)) from None
+
+
+def _decode(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"cannot read the file: not UTF-8 text ({exc.reason} at byte {exc.start})",
+                            source=source) from None

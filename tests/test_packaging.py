@@ -20,3 +20,5 @@ def test_the_wheel_carries_schemas_and_fixtures(tmp_path: Path) -> None:
     missing = {f"mockserver/_data/{name}" for name in data} - names
     assert not missing
     assert "mockserver/spec/loader.py" in names and "contract_tests/__init__.py" in names
+    # The inspector page is package data: served from the installed package, no build step.
+    assert {f"mockserver/inspector/{name}" for name in ("index.html", "inspector.js", "inspector.css")} <= names

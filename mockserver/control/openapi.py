@@ -103,7 +103,29 @@ def _schemas() -> dict[str, Any]:
             "source": {"type": "string", "description": "file or origin of the scenario"},
             "seed": {"type": "integer"},
             "version": {"type": "integer", "description": "bumped on every change"},
-            "scenario": {"type": "object", "description": "the scenario document in force"}}},
+            "scenario": {"type": "object", "description": "the scenario document in force"},
+            "watching": {"type": ["string", "null"], "description": "the file the scenario came from; "
+                         "a change to it is loaded without a restart (checked at most every 0.5 s)"},
+            "reload_error": {"oneOf": [{"type": "null"}, _ref("ScenarioReloadError")],
+                             "description": "why the last change to the watched file was refused "
+                                            "(the scenario in force stays); null when none"}}},
+        "ScenarioReloadError": {"type": "object", "required": ["file", "line", "reason", "message"],
+                                "properties": {
+            "file": {"type": "string"},
+            "line": {"type": ["integer", "null"]},
+            "reason": {"type": "string"},
+            "message": {"type": "string", "description": "file:line: reason, in one line"}}},
+        "Cors": {"type": "object", "required": ["enabled", "origins", "preflights"], "properties": {
+            "enabled": {"type": "boolean"},
+            "origins": {"type": "array", "items": {"type": "string"},
+                        "description": "allowed origins; `http://localhost:*` style entries are patterns"},
+            "allow_headers": {"type": "array", "items": {"type": "string"}},
+            "expose_headers": {"type": "array", "items": {"type": "string"}},
+            "preflights": {"type": "array", "description": "the latest preflights answered, oldest first",
+                           "items": {"type": "object", "properties": {
+                               "origin": {"type": "string"}, "path": {"type": "string"},
+                               "method": {"type": "string"}, "headers": {"type": "string"},
+                               "allowed": {"type": "boolean"}, "reason": {"type": "string"}}}}}},
         "State": {"type": "object", "required": ["apis", "clock", "scenario", "faults", "journal", "auth",
                                                  "profile"], "properties": {
             "clock": _ref("Clock"),
@@ -115,6 +137,7 @@ def _schemas() -> dict[str, Any]:
             "auth": {"type": "object", "required": ["enabled", "basic", "bearer"], "properties": {
                 "enabled": {"type": "boolean"}, "basic": {"type": "boolean"}, "bearer": {"type": "boolean"}}},
             "profile": {"enum": ["impl", "docs"], "description": "the PraisonAI profile"},
+            "cors": _ref("Cors"),
             "kinetica": {"type": "object", "description": "the Kinetica model's snapshot"},
             "praisonai": {"type": "object", "description": "the PraisonAI model's snapshot"}}},
         "ActionResult": {"type": "object", "description": "what the model reports after the action"},
