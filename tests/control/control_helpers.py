@@ -2,38 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
-import httpx
-
 from mockserver.runtime import Mock
+from tests.asgi import SyncASGIClient
 
 T0 = 1_700_000_000.0
 
 
-class Client:
-    """A synchronous face on `httpx.AsyncClient(transport=ASGITransport(app))`."""
-
-    def __init__(self, app) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://mock")
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def put(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("PUT", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kwargs)
+class Client(SyncASGIClient):
+    """The in-process client, with a shortcut for Kinetica calls."""
 
     def kinetica(self, endpoint: str, /, **record: Any) -> dict[str, Any]:
         """Call a Kinetica endpoint in JSON; the decoded `data_str` of an OK answer."""
@@ -41,10 +20,6 @@ class Client:
         wrapper = response.json()
         assert wrapper["status"] == "OK", wrapper
         return json.loads(wrapper["data_str"])
-
-    def close(self) -> None:
-        self._loop.run_until_complete(self._client.aclose())
-        self._loop.close()
 
 
 def create_proc(client: Client, name: str = "p", mode: str = "distributed") -> None:

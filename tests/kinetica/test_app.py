@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from mockserver.clock import Clock
@@ -15,6 +14,7 @@ from mockserver.kinetica.app import KineticaApp, create_kinetica_app
 from mockserver.kinetica.models import KineticaModel
 from mockserver.server import ServerThread
 from mockserver.spec.loader import kinetica_avro
+from tests.asgi import SyncASGIClient
 from tests.kinetica.conftest import create_proc_req, execute_req, status_req
 
 HEADERS = {wire.JSON: {"Content-Type": "application/json"},
@@ -26,30 +26,18 @@ def app(model: KineticaModel) -> KineticaApp:
     return create_kinetica_app(model, max_body_bytes=64 * 1024)
 
 
-class AppClient:
-    """Synchronous requests straight into the ASGI app (httpx's ASGI transport, one loop per call)."""
+class AppClient(SyncASGIClient):
+    """Requests straight into the Kinetica app, at the client's default address."""
 
     def __init__(self, app: KineticaApp) -> None:
-        self.app = app
-
-    def request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        async def go() -> httpx.Response:
-            transport = httpx.ASGITransport(app=self.app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9191") as c:
-                return await c.request(method, path, **kwargs)
-
-        return asyncio.run(go())
-
-    def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", path, **kwargs)
-
-    def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", path, **kwargs)
+        super().__init__(app, base_url="http://127.0.0.1:9191")
 
 
 @pytest.fixture
-def client(app: KineticaApp) -> AppClient:
-    return AppClient(app)
+def client(app: KineticaApp) -> Iterator[AppClient]:
+    client = AppClient(app)
+    yield client
+    client.close()
 
 
 def call(client: AppClient, path: str, record: dict[str, Any], encoding: str = wire.JSON,

@@ -3,11 +3,9 @@ a real socket, and helpers that move the clock instead of sleeping."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import httpx
 import pytest
 
 from mockserver.clock import Clock
@@ -15,6 +13,7 @@ from mockserver.praisonai.app import create_praisonai_app
 from mockserver.praisonai.models import PICKUP_SECONDS, PraisonAIModel
 from mockserver.scenario import Scenario, ScenarioStore
 from mockserver.server import ServerThread
+from tests.asgi import SyncASGIClient
 
 EPOCH = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
@@ -64,30 +63,12 @@ def profile(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-class SyncClient:
-    """Synchronous requests straight into the ASGI app (httpx's ASGI transport, one loop)."""
-
-    def __init__(self, app: Any, base_url: str = "http://mock.test") -> None:
-        self.app = app
-        self._loop = asyncio.new_event_loop()
-        self._client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
-
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        return self._loop.run_until_complete(self._client.request(method, url, **kwargs))
-
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
-    def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("POST", url, **kwargs)
-
-    def delete(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("DELETE", url, **kwargs)
+class SyncClient(SyncASGIClient):
+    """The in-process client; closing it also stops the app's webhook sender."""
 
     def close(self) -> None:
-        self._loop.run_until_complete(self.app.webhooks.stop())
-        self._loop.run_until_complete(self._client.aclose())
-        self._loop.close()
+        self.run(self.app.webhooks.stop())
+        super().close()
 
 
 @pytest.fixture
