@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
                             "http://127.0.0.1:* origin)")
     serve.add_argument("--no-cors", action="store_true",
                        help="send no CORS headers (as a server without CORS configured)")
+    serve.add_argument("--misbehave", action="append", default=[], metavar="CLAUSE",
+                       help="break this contract clause on purpose (the conformance suite's self-test); "
+                            "repeatable")
     serve.add_argument("--log-level", default="warning",
                        choices=["critical", "error", "warning", "info", "debug", "trace"])
     serve.set_defaults(handler=_serve)
@@ -70,12 +73,17 @@ def _serve(args: argparse.Namespace) -> int:
     if args.no_cors and args.cors_origins:
         return _fail("give --cors-origin or --no-cors, not both")
     cors_origins = [] if args.no_cors else args.cors_origins
+    from mockserver.misbehave_breakers import BREAKERS
+
+    unknown = sorted(set(args.misbehave) - {b.clause for b in BREAKERS})
+    if unknown:
+        return _fail(f"--misbehave: no misbehaviour for {unknown}")
     _log_scenario_reloads()
     try:
         auth = AuthConfig.from_options(basic=args.auth_basic, bearer=args.auth_bearer)
         mock = Mock(apis, scenario=args.scenario, segments=args.segments, frozen_clock=args.frozen_clock,
                     auth=auth, profile=args.profile, allow_loopback_webhooks=args.allow_loopback_webhooks,
-                    cors_origins=cors_origins)
+                    cors_origins=cors_origins, misbehave=args.misbehave)
     except (AuthConfigError, ScenarioError, MockError, ValueError) as exc:
         return _fail(str(exc))
     try:

@@ -38,8 +38,10 @@ from mockserver.cors import CorsMiddleware, CorsPolicy, PreflightLog
 from mockserver.faults import FaultMiddleware, FaultRules, expose_transport
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
+from mockserver.misbehave import Misbehaviour, MisbehaviourMiddleware
 from mockserver.resources import fixtures_dir
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
+from mockserver.server import bind
 
 APIS: tuple[str, ...] = ("kinetica", "praisonai")
 DEFAULT_PORTS: dict[str, int] = {"kinetica": 9191, "praisonai": 8005}
@@ -156,10 +158,12 @@ class Mock:
                  segments: int | None = None, frozen_clock: bool = False, clock: Clock | None = None,
                  auth: AuthConfig | None = None, profile: str = "impl", journal_capacity: int = 1000,
                  journal_max_body: int = 16 * 1024, allow_loopback_webhooks: bool = False,
-                 cors_origins: Iterable[str] | None = None,
+                 cors_origins: Iterable[str] | None = None, misbehave: Iterable[str] = (),
                  factories: Mapping[str, ApiFactory] | None = None) -> None:
         """`cors_origins`: the origins browsers may call from; None (default) = any page on
-        localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all."""
+        localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all.
+        `misbehave`: contract clause ids to break on purpose (the conformance suite's self-test);
+        settable later through /_mock/misbehave, and kept across resets."""
         self.apis = tuple(dict.fromkeys(apis))
         factories = {**DEFAULT_FACTORIES, **(factories or {})}
         unknown = [api for api in self.apis if api not in factories]
@@ -194,6 +198,7 @@ class Mock:
         self.auth = auth if auth is not None else AuthConfig()
         self.cors = CorsPolicy.from_origins(cors_origins)
         self.preflights = PreflightLog()
+        self.misbehaviour = Misbehaviour(misbehave)
         self.profile = profile
         self.kinetica_options: dict[str, Any] = {}
         self.praisonai_options: dict[str, Any] = {"allow_loopback_webhooks": allow_loopback_webhooks}
@@ -224,6 +229,8 @@ class Mock:
         if api not in self._apps:
             part = self.parts[api]
             app: ASGIApp = _ControlRouter(self.control, part.app)
+            # Inside journal, faults and auth: the journal records the broken answers clients see.
+            app = MisbehaviourMiddleware(app, self.misbehaviour, api=api)
             if self.auth.enabled:
                 app = AuthMiddleware(app, self.auth, reject=part.reject)
             app = FaultMiddleware(app, self.faults, api=api)
@@ -387,18 +394,6 @@ class _QuietServer(uvicorn.Server):
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:
         yield
-
-
-def bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError:
-        sock.close()
-        raise
-    sock.listen(128)
-    return sock
 
 
 @dataclass

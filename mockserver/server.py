@@ -15,14 +15,25 @@ import uvicorn
 from starlette.types import ASGIApp
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket for uvicorn (port 0: a free one)."""
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
+    # without it every keep-alive answer waits ~40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(128)
+    return sock
+
+
 class ServerThread:
     def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1", port: int = 0,
                  log_level: str = "warning") -> None:
-        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP, and
-        # without it every keep-alive answer waits ~40 ms for a delayed ACK.
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
+        self._sock = bind(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
         # A request held open (a hang fault, an SSE stream) must not block stopping for long.
         config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False,

@@ -153,6 +153,10 @@ def control_openapi() -> dict[str, Any]:
                      "properties": {"removed": {"type": "array", "items": {"type": "string"}}}},
                     "ids of the rules removed")
     action_ok = _json(_ref("ActionResult"), "the action was applied")
+    # The conformance suite's self-test: see mockserver.misbehave.
+    misbehave_ok = _json({"type": "object", "required": ["clauses"], "properties": {
+        "clauses": {"type": "array", "items": {"type": "string"}},
+        "available": {"type": "array", "items": {"type": "string"}}}}, "the clauses broken now")
     action_errors = {"400": "the action does not apply", "404": "no such id, or that API is not served"}
     bad_body = {"400": "malformed or invalid body"}
     scenario_body = {"required": True, "content": {
@@ -163,6 +167,14 @@ def control_openapi() -> dict[str, Any]:
         "/_mock/reset": {"post": _op("Reset models, journal, faults, clock mode and scenario", state_ok,
                                      tag="state")},
         "/_mock/state": {"get": _op("Snapshot of everything the mock holds", state_ok, tag="state")},
+        "/_mock/misbehave": {
+            "get": _op("Contract clauses broken on purpose, and those that can be", misbehave_ok, tag="misbehave"),
+            "post": _op("Break exactly these clauses (replaces the set)", misbehave_ok, tag="misbehave",
+                        errors={"400": "not a {\"clauses\": [...]} body, or an id without a misbehaviour"},
+                        body=_json({"type": "object", "required": ["clauses"], "properties": {
+                            "clauses": {"type": "array", "items": {"type": "string"}}}}, "clause ids")),
+            "delete": _op("Behave again: break nothing", misbehave_ok, tag="misbehave"),
+        },
         "/_mock/openapi.json": {"get": _op("This document", _json({"type": "object"}, "OpenAPI 3.1"),
                                            tag="state")},
         "/_mock/clock": {"get": _op("Read the clock", clock_ok, tag="clock")},

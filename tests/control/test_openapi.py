@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from mockserver.control import control_routes
 from mockserver.control.openapi import control_openapi
+from mockserver.misbehave import SWITCH_PATH
 from tests.control.control_helpers import create_proc, execute_proc
 
 
@@ -34,7 +35,20 @@ def test_document_is_valid_openapi_3_1() -> None:
 
 
 def test_document_and_routes_list_the_same_operations(mock) -> None:
-    assert _routed(mock) == _documented()
+    # The misbehaviour switch is answered by its middleware, in front of the control routes.
+    switch = {(SWITCH_PATH, method) for method in ("get", "post", "delete")}
+    assert _routed(mock) | switch == _documented()
+
+
+def test_the_misbehaviour_switch_answers_as_documented(client) -> None:
+    ok = _validator("200", SWITCH_PATH, "post")
+    answer = client.post(SWITCH_PATH, json={"clauses": ["KIN-SPS-001"]})
+    assert answer.status_code == 200 and answer.json()["clauses"] == ["KIN-SPS-001"]
+    ok.validate(answer.json())
+    refused = client.post(SWITCH_PATH, json={"clauses": ["NO-SUCH-CLAUSE"]})
+    assert refused.status_code == 400 and "NO-SUCH-CLAUSE" in refused.json()["error"]
+    assert client.get(SWITCH_PATH).json()["clauses"] == ["KIN-SPS-001"]  # a refused change changes nothing
+    assert client.delete(SWITCH_PATH).json()["clauses"] == []
 
 
 def test_document_is_served_by_the_control_plane(client) -> None:

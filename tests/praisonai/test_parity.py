@@ -4,16 +4,13 @@ double executor of reference_double.py, in a subprocess on 127.0.0.1) and agains
 are normalised (their formats are still checked); everything else must be equal.
 
 The reference runs in real time, so its side waits on the server's own SSE stream (no sleeping);
-the mock's side advances the virtual clock. The interpreter is $PRAISONAI_REFERENCE_PYTHON or the
-venv that `.ci/reference-praisonai` makes under .reference/."""
+the mock's side advances the virtual clock. The reference is started by tests/praisonai/reference.py."""
 
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
-import subprocess
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,31 +25,14 @@ from mockserver.praisonai.app import create_praisonai_app
 from mockserver.praisonai.models import PraisonAIModel
 from mockserver.scenario import Scenario, ScenarioStore
 from mockserver.server import ServerThread
-from tests.conftest import REPO, require_in_ci
 from tests.praisonai.conftest import EPOCH
+from tests.praisonai.reference import reference_server
 
-REFERENCE_PYTHON = os.environ.get("PRAISONAI_REFERENCE_PYTHON",
-                                  str(REPO / ".reference" / "praisonai-4.7.19" / "bin" / "python"))
-DOUBLE = Path(__file__).with_name("reference_double.py")
 LIMITS = {"max_concurrent": 1, "max_queued": 3}
 TERMINAL = ("succeeded", "failed", "cancelled")
 JOB_ID = re.compile(r"run_[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?Z$")
 HEARTBEAT_TS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00")
-
-
-def _reference_available() -> str | None:
-    if not Path(REFERENCE_PYTHON).exists():
-        return f"no reference interpreter at {REFERENCE_PYTHON} (run .ci/reference-praisonai)"
-    probe = subprocess.run(
-        [REFERENCE_PYTHON, "-c", "import importlib.metadata as m, praisonai.jobs.server, "
-         "praisonai.framework_adapters.registry; print(m.version('praisonai'))"],
-        capture_output=True, text=True, timeout=120)
-    if probe.returncode != 0:
-        return f"praisonai jobs app not importable there: {probe.stderr.strip().splitlines()[-1:]}"
-    if probe.stdout.strip() != "4.7.19":
-        return f"reference is praisonai {probe.stdout.strip()}, not 4.7.19"
-    return None
 
 
 # -- the two servers ------------------------------------------------------------------------------
@@ -158,26 +138,9 @@ def agent_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def reference(agent_root: Path) -> Iterator[ReferenceDriver]:
-    reason = _reference_available()
-    if reason:
-        require_in_ci(reason)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PRAISONAI_JOBS") and k != "ENVIRONMENT"}
-    proc = subprocess.Popen(
-        [REFERENCE_PYTHON, str(DOUBLE), "--max-concurrent", str(LIMITS["max_concurrent"]),
-         "--max-queued", str(LIMITS["max_queued"])],
-        cwd=agent_root, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    try:
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or ()], daemon=True).start()
-        line = lines.get(timeout=120)
-        assert line.startswith("PORT "), line
-        yield ReferenceDriver(f"http://127.0.0.1:{int(line.split()[1])}")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    limits = ("--max-concurrent", str(LIMITS["max_concurrent"]), "--max-queued", str(LIMITS["max_queued"]))
+    with reference_server(agent_root, *limits) as url:
+        yield ReferenceDriver(url)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,137 @@
+"""Asynchronous jobs: /create/job and /get/job."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from contract_tests.kinetica.client import KineticaTarget, avro_decode, avro_encode, full_request, to_avro_form
+from mockserver.spec.loader import kinetica_avro
+
+clause = pytest.mark.clause
+
+JOB_STATUSES = {"RUNNING", "DONE", "ERROR", "CANCELLED"}
+FINAL = JOB_STATUSES - {"RUNNING"}
+
+
+def create_job(kin: KineticaTarget, endpoint: str, request: dict[str, Any], *, binary: bool = False) -> dict:
+    if binary:
+        schema, _ = kinetica_avro(endpoint)
+        payload = avro_encode(schema, full_request(endpoint, to_avro_form(request, schema)))
+        body = {"endpoint": endpoint, "request_encoding": "binary", "data": payload.decode("latin-1"),
+                "data_str": "", "options": {}}
+    else:
+        body = {"endpoint": endpoint, "request_encoding": "json", "data": "", "data_str": json.dumps(request),
+                "options": {}}
+    return kin.call("/create/job", body).expect_ok()
+
+
+def get_job(kin: KineticaTarget, job_id: int, options: dict[str, str] | None = None) -> dict[str, Any]:
+    return kin.call("/get/job", {"job_id": job_id, "options": options or {}}).expect_ok()
+
+
+def check_job(job: dict[str, Any]) -> None:
+    state = job.get("job_status")
+    assert state in JOB_STATUSES, f"expected job_status among {sorted(JOB_STATUSES)}; got {state!r}"
+    assert job.get("running") is (state == "RUNNING"), f"expected running == (RUNNING); got {job}"
+    assert job.get("successful") is (state == "DONE"), f"expected successful == (DONE); got {job}"
+    progress = job.get("progress")
+    assert isinstance(progress, int) and 0 <= progress <= 100, f"expected progress in 0..100; got {progress!r}"
+    has_error = "error_message" in job.get("status_map", {})
+    assert has_error is (state == "ERROR"), f"expected status_map.error_message exactly for ERROR; got {job}"
+    if state == "ERROR":
+        assert job["status_map"]["error_message"].strip(), "expected error_message to explain the error"
+    encoding = job.get("response_encoding")
+    if state == "DONE":
+        assert encoding in ("json", "binary"), f"expected response_encoding json or binary; got {encoding!r}"
+        filled, empty = ("job_response_str", "job_response") if encoding == "json" else (
+            "job_response", "job_response_str")
+        assert job.get(filled), f"expected the result in {filled} for encoding {encoding}; got {job}"
+        assert not job.get(empty), f"expected {empty} to stay empty for encoding {encoding}; got {job}"
+    else:
+        assert not job.get("job_response") and not job.get("job_response_str"), (
+            f"expected no job response before the job is DONE; got {job}")
+
+
+def wait_job(kin: KineticaTarget, job_id: int) -> dict[str, Any]:
+    history: list[dict[str, Any]] = []
+
+    def probe() -> dict[str, Any]:
+        job = get_job(kin, job_id)
+        check_job(job)
+        if history:
+            before = history[-1]
+            assert job["progress"] >= before["progress"], f"expected progress not to go back: {before} -> {job}"
+            if before["job_status"] in FINAL:
+                assert job["job_status"] == before["job_status"], f"expected a final job to stay final: {job}"
+        history.append(job)
+        return job
+
+    return kin.wait_for(probe, lambda j: j["job_status"] in FINAL, what=f"job {job_id} to finish")
+
+
+@clause("KIN-JOB-001", "KIN-JOB-002", "KIN-JOB-003", "KIN-JOB-004", "KIN-JOB-006", "KIN-JOB-007",
+        "KIN-JOB-008", "KIN-JOB-009")
+def test_json_job_runs_to_done_with_the_endpoint_response(kin: KineticaTarget) -> None:
+    proc = kin.create_proc()
+    created = create_job(kin, "/has/proc", {"proc_name": proc, "options": {}})
+    job_id = created.get("job_id")
+    assert isinstance(job_id, int), f"expected a numeric job_id; got {created}"
+    other = create_job(kin, "/has/proc", {"proc_name": proc, "options": {}})["job_id"]
+    assert other != job_id, "expected distinct job ids"
+    job = wait_job(kin, job_id)
+    assert job["endpoint"] == "/has/proc", f"expected endpoint /has/proc; got {job['endpoint']!r}"
+    assert job["job_status"] == "DONE", f"expected DONE; got {job}"
+    assert job["response_encoding"] == "json"
+    response = json.loads(job["job_response_str"])
+    assert response.get("proc_exists") is True and response.get("proc_name") == proc, (
+        f"expected the endpoint's own response; got {response}")
+
+
+@clause("KIN-JOB-004", "KIN-JOB-009")
+def test_binary_job_answers_in_binary(kin: KineticaTarget) -> None:
+    proc = kin.create_proc()
+    job_id = create_job(kin, "/has/proc", {"proc_name": proc, "options": {}}, binary=True)["job_id"]
+    job = wait_job(kin, job_id)
+    assert job["job_status"] == "DONE" and job["response_encoding"] == "binary", f"expected binary DONE; got {job}"
+    _, response_schema = kinetica_avro("/has/proc")
+    decoded = avro_decode(response_schema, job["job_response"].encode("latin-1"))
+    assert decoded["proc_exists"] is True and decoded["proc_name"] == proc, f"expected has_proc's answer; got {decoded}"
+
+
+@clause("KIN-JOB-005", "KIN-JOB-003", "KIN-JOB-008")
+def test_job_of_a_failing_request_ends_in_error(kin: KineticaTarget) -> None:
+    body = {"proc_name": kin.unique("absent"), "params": {}, "bin_params": {}, "input_table_names": [],
+            "input_column_names": {}, "output_table_names": [], "options": {}}
+    job = wait_job(kin, create_job(kin, "/execute/proc", body)["job_id"])
+    assert job["job_status"] == "ERROR", f"expected ERROR for a request its endpoint refuses; got {job}"
+    assert job["successful"] is False
+
+
+@clause("KIN-JOB-005")
+def test_job_of_an_unknown_endpoint_is_refused_or_ends_in_error(kin: KineticaTarget) -> None:
+    answer = kin.call("/create/job", {"endpoint": "/ct/no/such/endpoint", "request_encoding": "json",
+                                      "data": "", "data_str": "{}", "options": {}})
+    if answer.is_error:
+        return
+    job = wait_job(kin, answer.expect_ok()["job_id"])
+    assert job["job_status"] == "ERROR", f"expected an unknown endpoint to end in ERROR; got {job}"
+
+
+@clause("KIN-JOB-010")
+def test_job_tag_from_create_job_is_accepted(kin: KineticaTarget) -> None:
+    created = create_job(kin, "/show/system/status", {"options": {}})
+    tag = created.get("info", {}).get("job_tag") or created.get("job_tag")
+    if not tag:
+        pytest.skip("the target gives back no job_tag (the contract does not say where it would be)")
+    job = get_job(kin, created["job_id"], {"job_tag": tag})
+    check_job(job)
+
+
+@clause("KIN-JOB-011")
+def test_unknown_job_id_is_an_error(kin: KineticaTarget) -> None:
+    answer = kin.call("/get/job", {"job_id": 987_654_321_012, "options": {}})
+    answer.expect_error()
+    assert 400 <= answer.http_status < 500 and answer.http_status != 404, f"got HTTP {answer.http_status}"

@@ -1,0 +1,1 @@
+"""PraisonAI async-runs conformance checks, per profile (impl or docs)."""

@@ -1,0 +1,186 @@
+"""The conformance report: each clause passed, failed, skipped or not covered, with evidence.
+
+Written as Markdown (`conformance.md`) and as one self-contained HTML page (`conformance.html`,
+inline CSS, no scripts or external assets). JUnit XML comes from pytest's own writer, pointed at
+the same folder by the plugin. For every failure: the request, the response, what was expected
+(the assertion message) and a curl command that reproduces the last request.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from contract_tests.clauses import Clause
+
+ORDER = ("failed", "passed", "skipped", "not covered")
+
+
+@dataclass
+class OutcomeRecord:
+    nodeid: str
+    clauses: list[str]
+    phase: str
+    outcome: str  # passed | failed | skipped
+    message: str = ""
+    exchanges: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ClauseLedger:
+    records: list[OutcomeRecord] = field(default_factory=list)
+
+    def add(self, record: OutcomeRecord) -> None:
+        self.records.append(record)
+
+    def for_clause(self, clause_id: str) -> list[OutcomeRecord]:
+        return [r for r in self.records if clause_id in r.clauses]
+
+    def verdict(self, clause_id: str) -> str:
+        outcomes = {r.outcome for r in self.for_clause(clause_id)}
+        if "failed" in outcomes:
+            return "failed"
+        if "passed" in outcomes:
+            return "passed"
+        if "skipped" in outcomes:
+            return "skipped"
+        return "not covered"
+
+
+@dataclass
+class Summary:
+    counts: dict[str, int]
+    total: int
+
+    @property
+    def covered(self) -> int:
+        return self.total - self.counts.get("not covered", 0)
+
+
+def summarise(ledger: ClauseLedger, catalog: Iterable[Clause]) -> Summary:
+    clauses = list(catalog)
+    counts = {k: 0 for k in ORDER}
+    for c in clauses:
+        counts[ledger.verdict(c.id)] += 1
+    return Summary(counts, len(clauses))
+
+
+def _skip_reason(ledger: ClauseLedger, clause_id: str) -> str:
+    reasons = [r.message for r in ledger.for_clause(clause_id) if r.outcome == "skipped" and r.message]
+    return reasons[0] if reasons else ""
+
+
+def render_markdown(ledger: ClauseLedger, catalog: list[Clause], *, targets: dict[str, str], profile: str,
+                    exitstatus: int = 0) -> str:
+    summary = summarise(ledger, catalog)
+    lines = ["# Conformance report", ""]
+    for api, url in targets.items():
+        lines.append(f"- Target ({api}): `{url}`")
+    lines += [f"- Profile: `{profile}`", f"- Generated: {datetime.now(UTC).isoformat(timespec='seconds')}",
+              f"- pytest exit status: {exitstatus}", "",
+              f"**{summary.counts['passed']} passed, {summary.counts['failed']} failed, "
+              f"{summary.counts['skipped']} skipped, {summary.counts['not covered']} not covered** "
+              f"of {summary.total} clauses (covered by a test: {summary.covered}/{summary.total}).", "",
+              "| Clause | Verdict | Statement | Source | Note |", "|---|---|---|---|---|"]
+    for c in catalog:
+        verdict = ledger.verdict(c.id)
+        note = _skip_reason(ledger, c.id) if verdict == "skipped" else ""
+        lines.append(f"| {c.id} | {verdict} | {_md(c.statement)} | `{c.source}` | {_md(note[:160])} |")
+    failures = [c for c in catalog if ledger.verdict(c.id) == "failed"]
+    if failures:
+        lines += ["", "## Failures", ""]
+    for c in failures:
+        lines += [f"### {c.id}: {_md(c.statement)}", "", f"Source: `{c.source}`", ""]
+        for r in ledger.for_clause(c.id):
+            if r.outcome != "failed":
+                continue
+            lines += [f"Test `{r.nodeid}` ({r.phase})", "", "Expected:", "", "```", r.message.strip(), "```", ""]
+            for ex in r.exchanges[-1:]:
+                lines += ["Request:", "", "```", ex["request"], "```", "", "Response:", "", "```",
+                          ex["response"], "```", "", "Reproduce:", "", "```sh", ex["curl"], "```", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top}
+th{background:#f3f3f3;text-align:left}.passed{background:#e6f6e6}.failed{background:#fde2e2}
+.skipped{background:#fff6d6}.not-covered{background:#eee}pre{background:#f7f7f7;padding:8px;
+overflow:auto;white-space:pre-wrap}code{font-size:90%}.summary span{margin-right:1rem;font-weight:bold}
+"""
+
+
+def render_html(ledger: ClauseLedger, catalog: list[Clause], *, targets: dict[str, str], profile: str,
+                exitstatus: int = 0) -> str:
+    e = html.escape
+    summary = summarise(ledger, catalog)
+    rows = []
+    for c in catalog:
+        verdict = ledger.verdict(c.id)
+        note = _skip_reason(ledger, c.id) if verdict == "skipped" else ""
+        anchor = f'<a href="#{e(c.id)}">{e(c.id)}</a>' if verdict == "failed" else e(c.id)
+        rows.append(f'<tr class="{verdict.replace(" ", "-")}"><td>{anchor}</td><td>{verdict}</td>'
+                    f"<td>{e(c.statement)}</td><td><code>{e(c.source)}</code></td><td>{e(note)}</td></tr>")
+    details = []
+    for c in catalog:
+        if ledger.verdict(c.id) != "failed":
+            continue
+        parts = [f'<h3 id="{e(c.id)}">{e(c.id)}: {e(c.statement)}</h3><p>Source: <code>{e(c.source)}</code></p>']
+        for r in ledger.for_clause(c.id):
+            if r.outcome != "failed":
+                continue
+            parts.append(f"<p>Test <code>{e(r.nodeid)}</code> ({e(r.phase)})</p>"
+                         f"<p>Expected:</p><pre>{e(r.message.strip())}</pre>")
+            for ex in r.exchanges[-1:]:
+                parts.append(f"<p>Request:</p><pre>{e(ex['request'])}</pre><p>Response:</p>"
+                             f"<pre>{e(ex['response'])}</pre><p>Reproduce:</p><pre>{e(ex['curl'])}</pre>")
+        details.append("\n".join(parts))
+    target_items = "".join(f"<li>Target ({e(api)}): <code>{e(url)}</code></li>" for api, url in targets.items())
+    counts = "".join(f'<span class="{k.replace(" ", "-")}">{summary.counts[k]} {k}</span>' for k in ORDER)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Conformance report</title><style>{_CSS}</style></head>
+<body><h1>Conformance report</h1>
+<ul>{target_items}<li>Profile: <code>{e(profile)}</code></li>
+<li>Generated: {e(datetime.now(UTC).isoformat(timespec='seconds'))}</li><li>pytest exit status: {exitstatus}</li></ul>
+<p class="summary">{counts} of {summary.total} clauses (covered: {summary.covered}/{summary.total})</p>
+<table><tr><th>Clause</th><th>Verdict</th><th>Statement</th><th>Source</th><th>Note</th></tr>
+{"".join(rows)}
+</table>
+{"<h2>Failures</h2>" if details else ""}
+{"".join(details)}
+</body></html>
+"""
+
+
+def write_reports(directory: Path, ledger: ClauseLedger, catalog: list[Clause], *, targets: dict[str, str],
+                  profile: str, exitstatus: int = 0) -> dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    md = directory / "conformance.md"
+    page = directory / "conformance.html"
+    data = directory / "conformance.json"
+    md.write_text(render_markdown(ledger, catalog, targets=targets, profile=profile, exitstatus=exitstatus),
+                  encoding="utf-8")
+    page.write_text(render_html(ledger, catalog, targets=targets, profile=profile, exitstatus=exitstatus),
+                    encoding="utf-8")
+    data.write_text(json.dumps(_as_json(ledger, catalog, targets, profile), indent=1), encoding="utf-8")
+    return {"markdown": md, "html": page, "json": data}
+
+
+def _as_json(ledger: ClauseLedger, catalog: list[Clause], targets: dict[str, str], profile: str) -> dict[str, Any]:
+    """A machine-readable twin of the page, for the suite's own tests and for CI dashboards."""
+    return {
+        "targets": targets, "profile": profile,
+        "clauses": {c.id: {"verdict": ledger.verdict(c.id), "statement": c.statement, "source": c.source,
+                           "tests": [{"nodeid": r.nodeid, "outcome": r.outcome, "message": r.message}
+                                     for r in ledger.for_clause(c.id)]}
+                    for c in catalog},
+    }

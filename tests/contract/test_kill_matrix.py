@@ -1,0 +1,57 @@
+"""Detection power: the suite catches the mock broken on purpose, one clause at a time.
+
+Every clause of every family that has a misbehaviour switch is broken in turn (kill_matrix_runner.py,
+three subprocesses in parallel: Kinetica, PraisonAI impl, PraisonAI docs); each variant must make the
+suite fail with that very clause marked failed in the conformance report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contract_tests.clauses import clauses_for, families
+from mockserver.misbehave_breakers import BREAKERS
+
+REPO = Path(__file__).resolve().parents[2]
+RUNNER = Path(__file__).with_name("kill_matrix_runner.py")
+VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai", "impl"),
+            "praisonai-docs": ("praisonai", "docs")}
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict]]:
+    out = tmp_path_factory.mktemp("kill-matrix")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    procs = {name: subprocess.Popen([sys.executable, str(RUNNER), "--api", api, "--profile", profile,
+                                     "--out", str(out / name)], env=env, cwd=str(out),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for name, (api, profile) in VARIANTS.items()}
+    results: dict[str, dict[str, dict]] = {}
+    for name, proc in procs.items():
+        log, _ = proc.communicate(timeout=900)
+        assert proc.returncode == 0, f"the {name} kill matrix did not run:\n{log[-4000:]}"
+        results[name] = {r["clause"]: r for r in json.loads((out / name / "matrix.json").read_text())}
+    return results
+
+
+CASES = [(name, c.id) for name, (api, profile) in VARIANTS.items() for c in clauses_for(api, profile)]
+
+
+@pytest.mark.parametrize(("variant", "clause"), CASES, ids=[f"{v}:{c}" for v, c in CASES])
+def test_each_broken_clause_is_caught(matrix: dict[str, dict[str, dict]], variant: str, clause: str) -> None:
+    result = matrix[variant].get(clause)
+    assert result is not None, f"{clause} has no misbehaviour switch: the suite's power to catch it is unproven"
+    assert result["exit"] != 0 and result["verdict"] == "failed", (
+        f"breaking {clause} went unnoticed (exit {result['exit']}, verdict {result['verdict']}):\n{result['log']}")
+
+
+@pytest.mark.parametrize("api", ["kinetica", "praisonai"])
+def test_every_family_has_a_switch(api: str) -> None:
+    switched = {b.clause.rsplit("-", 1)[0] for b in BREAKERS if b.api == api}
+    assert set(families(api)) <= switched, f"families without a misbehaviour switch: {set(families(api)) - switched}"
