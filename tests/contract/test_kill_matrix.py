@@ -20,6 +20,10 @@ from mockserver.misbehave_breakers import BREAKERS
 
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("kill_matrix_runner.py")
+# The matrix is built once per worker that runs one of these tests: keep them all on one worker
+# (pytest -n auto --dist loadgroup, the README's test command).
+pytestmark = pytest.mark.xdist_group("kill-matrix")
+
 VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai", "impl"),
             "praisonai-docs": ("praisonai", "docs")}
 

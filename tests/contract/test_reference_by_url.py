@@ -12,6 +12,8 @@ import pytest
 from tests.contract.test_suite_runs import run_suite, verdicts
 from tests.praisonai.reference import reference_server
 
+pytestmark = pytest.mark.xdist_group("reference-app")  # one reference server, on one worker
+
 # Where praisonai 4.7.19 departs from its own pages (README: "Two profiles, one model").
 DOCS_DIVERGENCES = {
     "PRA-SUB-007D",  # a repeated Idempotency-Key: 202 with the existing run, not 409

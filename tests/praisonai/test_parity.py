@@ -28,6 +28,8 @@ from mockserver.server import ServerThread
 from tests.praisonai.conftest import EPOCH
 from tests.praisonai.reference import reference_server
 
+pytestmark = pytest.mark.xdist_group("reference-app")  # one reference server at a time, on one worker
+
 LIMITS = {"max_concurrent": 1, "max_queued": 3}
 TERMINAL = ("succeeded", "failed", "cancelled")
 JOB_ID = re.compile(r"run_[0-9a-f]{12}")
