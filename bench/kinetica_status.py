@@ -1,8 +1,9 @@
 """Benchmark: /show/proc/status of one 16-segment run, the mock vs a bare Starlette endpoint.
 
-    /work/venv/bin/python bench/kinetica_status.py [--seconds 3] [--threads 4] [--client raw|httpx]
+    python bench/kinetica_status.py [--seconds 3] [--threads 4] [--client raw|httpx]
 
-Each server is real uvicorn on 127.0.0.1 in its own process (so the load generator does not share
+The mock is the whole stack `mockserver serve` runs (journal, faults, auth, CORS, control plane). Each
+server is real uvicorn on 127.0.0.1 in its own process (so the load generator does not share
 its interpreter); the bare Starlette endpoint returns the very bytes the mock answers (checked).
 Rounds alternate bare/mock per encoding to even out drift. Prints requests/s and p99 for each, the
 ratio mock/bare (target >= 0.7), then the mock's latency with 10 and with 100,000 runs in the store
@@ -31,7 +32,9 @@ from mockserver.clock import Clock
 from mockserver.kinetica import wire
 from mockserver.kinetica.app import create_kinetica_app
 from mockserver.kinetica.models import KineticaModel
-from mockserver.scenario import ScenarioStore
+from mockserver.runtime import Mock
+from mockserver.scenario import Scenario
+from mockserver.server import bind
 
 T0 = 1_700_000_000.0
 PATH = "/show/proc/status"
@@ -39,12 +42,13 @@ ENCODINGS = (wire.JSON, wire.BINARY)
 
 
 # -- the mock's state ---------------------------------------------------------------------------
-def build_model(total_runs: int, *, measured_running: bool = False) -> tuple[KineticaModel, str]:
-    """A model holding one 16-segment run (finished unless `measured_running`) among
-    `total_runs - 1` one-segment runs; returns the model and the measured run's id."""
-    store = ScenarioStore()
-    store.load_dict({"kinetica": {"segments": 16}})
-    model = KineticaModel(Clock(T0, frozen=True), store)
+def build_mock(total_runs: int, *, measured_running: bool = False) -> tuple[Mock, str]:
+    """The whole mock as `mockserver serve` runs it (journal, faults, auth, CORS, control plane and
+    all), holding one 16-segment run (finished unless `measured_running`) among `total_runs - 1`
+    one-segment runs; returns the mock and the measured run's id."""
+    mock = Mock(apis=("kinetica",), scenario=Scenario.from_dict({"kinetica": {"segments": 16}}),
+                clock=Clock(T0, frozen=True))
+    model: KineticaModel = mock.model("kinetica")
     model.create_proc({"proc_name": "bench", "execution_mode": "distributed", "files": {}, "command": "python",
                        "args": [], "options": {}})
     model.create_proc({"proc_name": "filler", "execution_mode": "nondistributed", "files": {}, "command": "",
@@ -61,11 +65,11 @@ def build_model(total_runs: int, *, measured_running: bool = False) -> tuple[Kin
         model.execute_proc(filler)
     model.clock.advance(30 if measured_running else 2)
     assert run_id == measured_run_id(total_runs)
-    return model, run_id
+    return mock, run_id
 
 
 def measured_run_id(total_runs: int) -> str:
-    """build_model puts the measured run in the middle of the store."""
+    """build_mock puts the measured run in the middle of the store."""
     return str(total_runs // 2 + 1)
 
 
@@ -87,12 +91,8 @@ def _serve(kind: str, filler_runs: int, running: bool, answers: dict[str, bytes]
 
         app: Any = Starlette(routes=[Route(PATH, endpoint, methods=["POST"])])
     else:
-        app = create_kinetica_app(build_model(filler_runs, measured_running=running)[0])
-    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on sockets that say they are TCP, and
-    # without it every keep-alive answer written in two parts waits ~40 ms for a delayed ACK.
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+        app = build_mock(filler_runs, measured_running=running)[0].asgi("kinetica")
+    sock = bind("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -221,8 +221,8 @@ def main() -> None:
     args = parser.parse_args()
     began = time.perf_counter()
 
-    model, run_id = build_model(1)
-    app = create_kinetica_app(model)
+    mock, run_id = build_mock(1)
+    app = create_kinetica_app(mock.model("kinetica"))
     answers = {enc: app.handle(PATH, request_body(run_id, enc), enc)[1] for enc in ENCODINGS}
     bodies = {enc: request_body(run_id, enc) for enc in ENCODINGS}
     print(f"# /show/proc/status, one finished run of 16 segments; answer sizes: "
