@@ -17,6 +17,7 @@ from mockserver.praisonai.profiles import (
     differences_markdown,
     get_profile,
 )
+from tests.conftest import REPO
 
 
 @pytest.mark.parametrize("difference", DIFFERENCES, ids=lambda d: f"{d.member}:{d.topic}")
@@ -47,3 +48,7 @@ def test_timestamps() -> None:
     assert IMPL.timestamp(t) == "2026-01-01T00:00:00.250000Z"
     assert IMPL.timestamp(1_767_225_600.0) == "2026-01-01T00:00:00Z"   # pydantic drops a zero fraction
     assert DOCS.timestamp(t) == "2026-01-01T00:00:00Z"
+
+
+def test_the_readme_shows_the_differences_the_profiles_encode() -> None:
+    assert differences_markdown() in (REPO / "README.md").read_text(encoding="utf-8")
