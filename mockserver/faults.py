@@ -184,6 +184,7 @@ class FaultRules:
         self._rules: tuple[_ActiveRule, ...] = ()  # replaced, never mutated: readers need no lock
         self._ids = itertools.count(1)
         self._hung: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
+        self._stopping = False  # set once the server shuts down: no request may start hanging after
 
     def add(self, rule: FaultRule | Mapping[str, Any]) -> str:
         if not isinstance(rule, FaultRule):
@@ -221,11 +222,20 @@ class FaultRules:
     def __len__(self) -> int:
         return len(self._rules)
 
-    def release_hangs(self) -> int:
-        """Let every hanging request go (a server shutting down must not wait on them forever)."""
+    def release_hangs(self, *, stopping: bool = False) -> int:
+        """Let every hanging request go (a server shutting down must not wait on them forever).
+
+        `stopping`: also let go at once any request that was picked for a hang but is not held yet,
+        until `serving()` is called again."""
         with self._lock:
+            self._stopping = self._stopping or stopping
             ids = list(self._hung)
         return sum(self._release(rule_id) for rule_id in ids)
+
+    def serving(self) -> None:
+        """A server starts (again) on these rules: hang faults may hold requests."""
+        with self._lock:
+            self._stopping = False
 
     # -- used by the middleware -------------------------------------------------------------------
     def pick(self, api: str | None, method: str, path: str) -> _ActiveRule | None:
@@ -245,7 +255,12 @@ class FaultRules:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[None] = loop.create_future()
         with self._lock:
-            self._hung.setdefault(rule_id, set()).add((loop, future))
+            # The rule may have been removed, or the server told to stop, since this request was
+            # picked for it: then there is nothing to wait for.
+            if self._stopping or all(r.id != rule_id for r in self._rules):
+                future.set_result(None)
+            else:
+                self._hung.setdefault(rule_id, set()).add((loop, future))
         return future
 
     def _unhold(self, rule_id: str, future: asyncio.Future[None]) -> None:
@@ -320,8 +335,8 @@ class FaultMiddleware:
             await self._hang(scope, receive, active.id)
 
     async def _hang(self, scope: Scope, receive: Receive, rule_id: str) -> None:
-        await _drain(receive)
         released = self.rules._hold(rule_id)
+        await _drain(receive)
         disconnect = asyncio.ensure_future(_until_disconnect(receive))
         try:
             await asyncio.wait({released, disconnect}, return_when=asyncio.FIRST_COMPLETED)

@@ -411,6 +411,7 @@ class Listener:
 def listeners(mock: Mock, host: str, ports: Mapping[str, int], *, log_level: str = "warning",
               graceful_seconds: float = 3.0) -> list[Listener]:
     """One bound socket and one uvicorn server per API of the mock."""
+    mock.faults.serving()
     made: list[Listener] = []
     try:
         for api in mock.apis:
@@ -431,7 +432,7 @@ async def serve_all(found: list[Listener]) -> None:
 
 def request_exit(mock: Mock, found: list[Listener]) -> None:
     # Requests held by a hang fault would keep uvicorn waiting: let them go first.
-    mock.faults.release_hangs()
+    mock.faults.release_hangs(stopping=True)
     for listener in found:
         listener.server.should_exit = True
 

@@ -277,3 +277,16 @@ def test_server_stops_promptly_with_a_request_hanging() -> None:
     thread.join(5)
     assert time.monotonic() - started < 3
     assert len(outcome) == 1
+
+
+def test_a_request_picked_for_a_hang_after_shutdown_began_is_let_go_at_once() -> None:
+    rules = FaultRules()
+    rule_id = rules.add({"action": "hang"})
+    rules.release_hangs(stopping=True)  # the server stops between the pick and the hold
+
+    async def hold() -> bool:
+        return rules._hold(rule_id).done()
+
+    assert asyncio.run(hold()) is True
+    rules.serving()  # served again: hangs hold again
+    assert asyncio.run(hold()) is False
