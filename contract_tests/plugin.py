@@ -123,56 +123,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # -- targets -----------------------------------------------------------------------------------------
-class EmbeddedMock:
-    """A mock of one API on a free 127.0.0.1 port: `.url`, `.clock`, `.scenario`, `.journal`,
-    `.faults`, `.reset()`, and `.mock` (the runtime's `Mock`) for everything else. With
-    `misbehave`, the listed clauses are broken on purpose (see mockserver.misbehave)."""
+def _embedded_mock(api: str, profile: str = "impl", misbehave: list[str] | None = None) -> Any:
+    """A `MockServer` of one API on a free 127.0.0.1 port (`.url`, `.clock`, `.scenario`, `.journal`,
+    `.faults`, `.reset()`, `.mock`). With `misbehave`, the listed clauses are broken on purpose (see
+    mockserver.misbehave)."""
+    from mockserver.runtime import MockServer
 
-    def __init__(self, api: str, profile: str = "impl", misbehave: list[str] | None = None) -> None:
-        from mockserver.misbehave import Misbehaviour, MisbehaviourMiddleware
-        from mockserver.runtime import Mock
-        from mockserver.server import ServerThread
-
-        self.mock = Mock(apis=(api,), profile=profile, allow_loopback_webhooks=True)
-        app = self.mock.asgi(api)
-        wired = getattr(self.mock, "misbehaviour", None)
-        if isinstance(wired, Misbehaviour):  # the runtime already wraps its apps with the switch
-            self.misbehaviour = wired
-        else:
-            self.misbehaviour = Misbehaviour()
-            app = MisbehaviourMiddleware(app, self.misbehaviour, api=api)
-        self.misbehaviour.set(misbehave or ())
-        self.server = ServerThread(app).start()
-
-    @property
-    def url(self) -> str:
-        return str(self.server.url)
-
-    @property
-    def clock(self) -> Any:
-        return self.mock.clock
-
-    @property
-    def scenario(self) -> Any:
-        return self.mock.scenario
-
-    @property
-    def journal(self) -> Any:
-        return self.mock.journal
-
-    @property
-    def faults(self) -> Any:
-        return self.mock.faults
-
-    def reset(self) -> None:
-        self.mock.reset()
-
-    def stop(self) -> None:
-        self.mock.faults.release_hangs()  # a request held by a hang fault would keep uvicorn waiting
-        self.server.stop()
+    return MockServer(apis=(api,), profile=profile, allow_loopback_webhooks=True,
+                      misbehave=misbehave or ()).start()
 
 
-def _make_target(config: pytest.Config, api: str) -> tuple[Target, EmbeddedMock | None]:
+def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
     from contract_tests.kinetica.client import KineticaTarget
     from contract_tests.praisonai.client import PraisonTarget
 
@@ -180,7 +141,7 @@ def _make_target(config: pytest.Config, api: str) -> tuple[Target, EmbeddedMock 
     profile = config.getoption("--contract-profile")
     mock = None
     if not base_url:
-        mock = EmbeddedMock(api, profile, config.getoption("--contract-mock-misbehave"))
+        mock = _embedded_mock(api, profile, config.getoption("--contract-mock-misbehave"))
         base_url = mock.url
     cls = KineticaTarget if api == "kinetica" else PraisonTarget
     target = cls(TargetConfig(api=api, base_url=base_url, profile=profile,
@@ -218,8 +179,8 @@ def praisonai_target_session(pytestconfig: pytest.Config) -> Iterator[Target]:
 
 
 # -- fixtures for users' own CI ---------------------------------------------------------------------
-def _mock_server(api: str, profile: str = "impl") -> Iterator[EmbeddedMock]:
-    server = EmbeddedMock(api, profile)
+def _mock_server(api: str, profile: str = "impl") -> Iterator[Any]:
+    server = _embedded_mock(api, profile)
     try:
         yield server
     finally:
