@@ -17,12 +17,10 @@ import pytest
 
 from contract_tests.clauses import clauses_for, families
 from mockserver.misbehave_breakers import BREAKERS
+from tests.once import once_per_run
 
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("kill_matrix_runner.py")
-# The matrix is built once per worker that runs one of these tests: keep them all on one worker
-# (pytest -n auto --dist loadgroup, the README's test command).
-pytestmark = pytest.mark.xdist_group("kill-matrix")
 
 VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai", "impl"),
             "praisonai-docs": ("praisonai", "docs")}
@@ -30,7 +28,10 @@ VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict]]:
-    out = tmp_path_factory.mktemp("kill-matrix")
+    return once_per_run(tmp_path_factory, "kill-matrix", build_matrix)  # type: ignore[no-any-return]
+
+
+def build_matrix(out: Path) -> dict[str, dict[str, dict]]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     procs = {name: subprocess.Popen([sys.executable, str(RUNNER), "--api", api, "--profile", profile,
                                      "--out", str(out / name)], env=env, cwd=str(out),
