@@ -16,6 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+MUST = "must"  # a statement the pages make as an obligation: a departure fails
+ADVISORY = "advisory"  # shown (an example, a convention) but not required: a departure is reported
+
 BOTH = frozenset({"docs", "impl"})
 DOCS = frozenset({"docs"})
 IMPL = frozenset({"impl"})
@@ -31,6 +34,7 @@ class Clause:
     source: str
     statement: str
     profiles: frozenset[str] = field(default=BOTH)
+    level: str = MUST
 
     @property
     def family(self) -> str:
@@ -40,12 +44,12 @@ class Clause:
         return profile in self.profiles
 
 
-def _k(cid: str, source: str, statement: str) -> Clause:
-    return Clause(cid, KIN, "kinetica/" + source if ".md:" in source else source, statement)
+def _k(cid: str, source: str, statement: str, level: str = MUST) -> Clause:
+    return Clause(cid, KIN, "kinetica/" + source if ".md:" in source else source, statement, level=level)
 
 
-def _p(cid: str, source: str, statement: str, profiles: frozenset[str] = BOTH) -> Clause:
-    return Clause(cid, PRA, source, statement, profiles)
+def _p(cid: str, source: str, statement: str, profiles: frozenset[str] = BOTH, level: str = MUST) -> Clause:
+    return Clause(cid, PRA, source, statement, profiles, level)
 
 
 _PJ = "praisonai 4.7.19 jobs/"
@@ -197,16 +201,19 @@ CLAUSES: tuple[Clause, ...] = (
     _k("KIN-JOB-006", "get_job.md:71",
        "running is true exactly while the job is RUNNING."),
     _k("KIN-JOB-007", "get_job.md:75",
-       "progress is a percentage in 0..100 that does not go back."),
+       "progress is a percentage in 0..100."),
     _k("KIN-JOB-008", "get_job.md:79",
        "successful is true exactly when the job completed without error (DONE)."),
     _k("KIN-JOB-009", "get_job.md:83",
        "response_encoding is binary or json and says which of job_response / job_response_str holds "
-       "the result; the other stays empty, and both are empty until the job is done."),
+       "the result; the other stays empty, and both are empty while the job runs."),
     _k("KIN-JOB-010", "get_job.md:28",
        "The job_tag given back by /create/job is accepted as the job_tag option of /get/job."),
     _k("KIN-JOB-011", "gpudb:/get/job",
        "An unknown job_id is answered with the ERROR wrapper, never a crash."),
+    _k("KIN-JOB-012", "get_job.md:75",
+       "progress does not go back (the page calls it an approximate percentage; none says it cannot "
+       "go back).", level=ADVISORY),
 
     # ---- PraisonAI: submit ----------------------------------------------------------------------
     _p("PRA-SUB-001", "praisonai/submit-run.mdx:57",
@@ -230,8 +237,11 @@ CLAUSES: tuple[Clause, ...] = (
        "A repeated Idempotency-Key is answered 202 with the existing job's submit answer.", IMPL),
     _p("PRA-SUB-008I", _PJ + "router.py:69",
        "idempotency_key in the body works like the Idempotency-Key header.", IMPL),
-    _p("PRA-SUB-009", "praisonai/submit-run.mdx:39",
-       "A run that exceeds its timeout ends failed with an error that says it timed out."),
+    _p("PRA-SUB-009", _PJ + "executor.py:266-288",
+       "A run that exceeds its timeout ends failed with an error that says it timed out.", IMPL),
+    _p("PRA-SUB-009D", "praisonai/submit-run.mdx:39",
+       "A run that exceeds its timeout ends failed with an error that says so, as the status page's "
+       "example shows (get-run-status.mdx:128); the page itself gives neither.", DOCS, level=ADVISORY),
     _p("PRA-SUB-010", "praisonai/submit-run.mdx:210",
        "A body with wrongly typed fields, or that is not JSON, is rejected with a 4xx (422 validation)."),
     _p("PRA-SUB-011I", _PJ + "router.py:130",
@@ -261,16 +271,18 @@ CLAUSES: tuple[Clause, ...] = (
     _p("PRA-STA-010", "praisonai/get-run-status.mdx:53",
        "A failed job carries a non-empty error message."),
     _p("PRA-STA-011", "praisonai/get-run-status.mdx:135",
-       "An unknown job_id is answered 404 with detail 'Job not found: <id>'."),
+       "An unknown job_id is answered 404."),
     _p("PRA-STA-012", "praisonai/get-run-status.mdx:108",
-       "Timestamps are ISO 8601 in UTC (Z or +00:00)."),
+       "Timestamps are in UTC (Z or +00:00), as every example shows (the pages say only ISO 8601).",
+       level=ADVISORY),
     _p("PRA-STA-013", "praisonai/get-run-status.mdx:37",
        "created_at <= started_at <= completed_at."),
     _p("PRA-STA-014", "praisonai/index.mdx:86",
        "Status moves queued -> running -> succeeded|failed|cancelled, or queued -> cancelled; a "
        "finished status never changes."),
     _p("PRA-STA-015", "praisonai/get-run-status.mdx:29",
-       "progress.percentage never goes back while the job runs."),
+       "progress.percentage never goes back while the job runs (a page calls it the completion "
+       "percentage; none says it cannot go back).", level=ADVISORY),
     # ---- PraisonAI: result ----------------------------------------------------------------------
     _p("PRA-RES-001", "praisonai/get-run-result.mdx:15",
        "The result of a succeeded job is 200 with job_id, status succeeded, result, duration_seconds, "
@@ -329,11 +341,14 @@ CLAUSES: tuple[Clause, ...] = (
        "page and page_size paginate: pages hold at most page_size jobs and together list every "
        "matching job once; defaults are page 1 and page_size 20."),
     _p("PRA-LST-006D", "praisonai/list-runs.mdx:142",
-       "page_size above 100 (or below 1) is rejected with 400.", DOCS),
+       "page_size above 100 (or below 1), when refused, is refused with 400.", DOCS),
     _p("PRA-LST-006I", _PJ + "router.py:157",
        "page_size above 100 (or below 1) is rejected with 422.", IMPL),
     _p("PRA-LST-007", "praisonai/list-runs.mdx:12",
        "An unknown status filter value is rejected with 400."),
+    _p("PRA-LST-008D", "praisonai/list-runs.mdx:23",
+       "page_size outside 1..100 is refused rather than clamped (the page gives the maximum, not what "
+       "happens past it).", DOCS, level=ADVISORY),
     # ---- PraisonAI: stream ----------------------------------------------------------------------
     _p("PRA-SSE-001", "praisonai/stream-run.mdx:22",
        "The stream is served as text/event-stream."),
@@ -352,7 +367,9 @@ CLAUSES: tuple[Clause, ...] = (
     _p("PRA-SSE-005I", _PJ + "router.py:323",
        "Streaming a finished job answers its status and terminal event at once, then ends.", IMPL),
     _p("PRA-SSE-006", "praisonai/stream-run.mdx:28",
-       "Progress events carry a percentage in 0..100 that never goes back."),
+       "Progress events carry a percentage in 0..100."),
+    _p("PRA-SSE-007", "praisonai/stream-run.mdx:28",
+       "The percentage of progress events never goes back (no page says so).", level=ADVISORY),
     # ---- PraisonAI: health and stats ------------------------------------------------------------
     _p("PRA-HLT-001", "praisonai/health.mdx:13",
        "GET /health is answered 200 with status 'healthy'."),
@@ -369,17 +386,22 @@ CLAUSES: tuple[Clause, ...] = (
        "No input, valid or not, is answered with a 5xx (impl: except GET /stats, see PRA-STS-001I)."),
     _p("PRA-ERR-002", "praisonai/get-run-status.mdx:135",
        "Error answers are JSON objects with a detail field."),
+    _p("PRA-ERR-003", "praisonai/get-run-status.mdx:137",
+       "The 404 detail reads 'Job not found: <id>', as every page's example shows (an example's "
+       "wording, not an obligation).", level=ADVISORY),
     # ---- Both: the OpenAPI documents ------------------------------------------------------------
     Clause("KIN-OAS-001", KIN, "schemas/openapi/kinetica.json",
            "Every answer's status code and content type are documented, and its body matches the "
            "schema for that status."),
     Clause("KIN-OAS-002", KIN, "schemas/openapi/kinetica.json",
-           "Input that violates the request schema is rejected in the API's error format, never 5xx."),
+           "Input that violates the request schema is refused rather than accepted (no page promises an "
+           "error for every such input: an implementation may be lenient).", level=ADVISORY),
     Clause("PRA-OAS-001", PRA, "schemas/openapi/praisonai.json",
            "Every answer's status code and content type are documented, and its body matches the "
            "schema for that status."),
     Clause("PRA-OAS-002", PRA, "schemas/openapi/praisonai.json",
-           "Input that violates the request schema is rejected with a 4xx in the API's error format."),
+           "Input that violates the request schema is refused rather than accepted (where no page "
+           "promises an error for it, an implementation may be lenient).", level=ADVISORY),
 )
 
 BY_ID: dict[str, Clause] = {c.id: c for c in CLAUSES}

@@ -26,8 +26,8 @@ import pytest
 from contract_tests.clauses import BY_ID, clauses_for
 from contract_tests.hypo import NO_SHRINK
 from contract_tests.report import ClauseLedger, OutcomeRecord, write_reports
-from contract_tests.target import Target, TargetConfig, parse_header_option
-from contract_tests.violation import violated_clauses
+from contract_tests.target import Recorder, Target, TargetConfig, parse_header_option
+from contract_tests.violation import STRICT, take_advice, violated_clauses
 
 APIS = ("kinetica", "praisonai")
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -52,6 +52,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="run only tests checking a clause whose id starts with PREFIX (repeatable)")
     group.addoption("--contract-mock-misbehave", action="append", default=[], metavar="CLAUSE",
                     help="embedded mock only: break this clause on purpose (the suite's self-test)")
+    group.addoption("--contract-strict", action="store_true", default=False,
+                    help="fail on advisories too (departures from what the pages show but do not require)")
+    group.addoption("--contract-mock-vary", action="append", default=[], metavar="LATITUDE=CHOICE",
+                    help="embedded mock only: make this open choice differently (the variation matrix)")
     group.addoption("--contract-max-examples", type=int, default=None,
                     help="Hypothesis examples per property (default tuned to stay under 3 minutes)")
     group.addoption("--contract-no-shrink", action="store_true", default=False,
@@ -61,6 +65,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(*ids): the contract clauses this test checks")
     NO_SHRINK["on"] = bool(config.getoption("--contract-no-shrink", default=False))
+    STRICT["on"] = bool(config.getoption("--contract-strict", default=False))
     report_dir = config.getoption("--contract-report", default=None)
     if report_dir and not getattr(config.option, "xmlpath", None):
         Path(report_dir).mkdir(parents=True, exist_ok=True)
@@ -123,14 +128,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 # -- targets -----------------------------------------------------------------------------------------
-def _embedded_mock(api: str, profile: str = "impl", misbehave: list[str] | None = None) -> Any:
+def _embedded_mock(api: str, profile: str = "impl", misbehave: list[str] | None = None,
+                   vary: list[str] | None = None) -> Any:
     """A `MockServer` of one API on a free 127.0.0.1 port (`.url`, `.clock`, `.scenario`, `.journal`,
     `.faults`, `.reset()`, `.mock`). With `misbehave`, the listed clauses are broken on purpose (see
-    mockserver.misbehave)."""
-    from mockserver.runtime import MockServer
+    mockserver.misbehave); with `vary` (`ID=CHOICE`), open choices are made differently (mockserver.vary)."""
+    from mockserver.runtime import LATITUDES, MockServer
+    from mockserver.vary import parse_choices
 
+    choices = {k: v for k, v in parse_choices(vary or []).items()
+               if any(lat.id == k and lat.api == api for lat in LATITUDES)}
     return MockServer(apis=(api,), profile=profile, allow_loopback_webhooks=True,
-                      misbehave=misbehave or ()).start()
+                      misbehave=misbehave or (), vary=choices).start()
 
 
 def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
@@ -141,7 +150,8 @@ def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
     profile = config.getoption("--contract-profile")
     mock = None
     if not base_url:
-        mock = _embedded_mock(api, profile, config.getoption("--contract-mock-misbehave"))
+        mock = _embedded_mock(api, profile, config.getoption("--contract-mock-misbehave"),
+                              config.getoption("--contract-mock-vary"))
         base_url = mock.url
     cls = KineticaTarget if api == "kinetica" else PraisonTarget
     target = cls(TargetConfig(api=api, base_url=base_url, profile=profile,
@@ -220,6 +230,8 @@ def praisonai_mock(_praisonai_mock_server: Any) -> Any:
 CLAUSE_PROPERTY = "contract_clauses"
 EXCHANGE_PROPERTY = "contract_exchanges"
 UNREACHED_PROPERTY = "contract_unreached"
+BLOCKED_PROPERTY = "contract_blocked"
+ADVICE_PROPERTY = "contract_advice"
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -229,25 +241,40 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     ids = clause_ids(item)
     if not ids:
         return
+    exchanges = _last_exchanges(item)
+    if call.when == "call":
+        advice = [{"clause": a.clause, "message": a.message, "exchanges": exchanges} for a in take_advice()]
+        if advice:
+            report.user_properties.append((ADVICE_PROPERTY, json.dumps(advice)))
     if report.failed and call.excinfo is not None:
         profile = item.config.getoption("--contract-profile")
         pinned = [c for c in sorted(violated_clauses(call.excinfo.value) or ())
                   if c in BY_ID and BY_ID[c].applies_to(profile)]
         if pinned:
-            # Credit the failure to the clauses the failed check was about (a helper may pin one
-            # the test does not list); the test's other clauses were not reached.
-            unreached = [c for c in ids if c not in pinned]
+            # Credit the failure to the clauses the failed check was about. When that is a clause
+            # the test does not check itself (a precondition), the test's own clauses are blocked by
+            # it; otherwise the test's other clauses were simply not reached.
+            others = [c for c in ids if c not in pinned]
             ids = pinned
-            if unreached:
-                report.user_properties.append((UNREACHED_PROPERTY, " ".join(unreached)))
+            if others:
+                blocked = not set(pinned) & set(clause_ids(item))
+                report.user_properties.append(
+                    (BLOCKED_PROPERTY if blocked else UNREACHED_PROPERTY, " ".join(others)))
     report.user_properties.append((CLAUSE_PROPERTY, " ".join(ids)))
-    if report.failed:
-        for value in getattr(item, "funcargs", {}).values():
-            recorder = getattr(value, "recorder", None)
-            if recorder is not None:
-                exchanges = [e.to_dict() for e in recorder.last(3)]
-                report.user_properties.append((EXCHANGE_PROPERTY, json.dumps(exchanges)))
-                break
+    if report.failed and exchanges:
+        report.user_properties.append((EXCHANGE_PROPERTY, json.dumps(exchanges)))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    take_advice()  # nothing a previous test noted may be credited to this one
+    Recorder.latest = None
+
+
+def _last_exchanges(item: pytest.Item) -> list[dict[str, str]]:
+    """The test's last exchanges with its target, for the report (whichever fixture holds the target)."""
+    recorders = [getattr(value, "recorder", None) for value in getattr(item, "funcargs", {}).values()]
+    recorder = next((r for r in recorders if r is not None and r.exchanges), Recorder.latest)
+    return [e.to_dict() for e in recorder.last(3)] if recorder is not None else []
 
 
 class ContractReporter:
@@ -272,6 +299,14 @@ class ContractReporter:
             self.ledger.add(OutcomeRecord(
                 nodeid=report.nodeid, clauses=str(props[UNREACHED_PROPERTY]).split(), phase=report.when,
                 outcome="skipped", message="not reached: an earlier check of this test failed"))
+        if BLOCKED_PROPERTY in props:
+            self.ledger.add(OutcomeRecord(
+                nodeid=report.nodeid, clauses=str(props[BLOCKED_PROPERTY]).split(), phase=report.when,
+                outcome="blocked", message=f"blocked by {props[CLAUSE_PROPERTY]}"))
+        for advice in json.loads(props.get(ADVICE_PROPERTY, "[]")):
+            self.ledger.add(OutcomeRecord(
+                nodeid=report.nodeid, clauses=[advice["clause"]], phase=report.when, outcome="advisory",
+                message=advice["message"], exchanges=advice["exchanges"]))
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         config = self.config

@@ -18,7 +18,11 @@ from typing import Any
 
 from contract_tests.clauses import Clause
 
-ORDER = ("failed", "passed", "skipped", "not covered")
+# Verdicts, worst first. "advisory": the target departs from something the pages show without
+# requiring it; "blocked": every test of the clause stopped on another clause's failure.
+ORDER = ("failed", "advisory", "passed", "blocked", "skipped", "not covered")
+# What the reports give evidence for, with the heading of their section.
+EVIDENCED = {"failed": "Failures", "advisory": "Advisories"}
 
 
 @dataclass
@@ -26,7 +30,7 @@ class OutcomeRecord:
     nodeid: str
     clauses: list[str]
     phase: str
-    outcome: str  # passed | failed | skipped
+    outcome: str  # passed | failed | skipped | blocked | advisory
     message: str = ""
     exchanges: list[dict[str, str]] = field(default_factory=list)
 
@@ -43,13 +47,7 @@ class ClauseLedger:
 
     def verdict(self, clause_id: str) -> str:
         outcomes = {r.outcome for r in self.for_clause(clause_id)}
-        if "failed" in outcomes:
-            return "failed"
-        if "passed" in outcomes:
-            return "passed"
-        if "skipped" in outcomes:
-            return "skipped"
-        return "not covered"
+        return next((v for v in ORDER if v in outcomes), "not covered")
 
 
 @dataclass
@@ -70,8 +68,11 @@ def summarise(ledger: ClauseLedger, catalog: Iterable[Clause]) -> Summary:
     return Summary(counts, len(clauses))
 
 
-def _skip_reason(ledger: ClauseLedger, clause_id: str) -> str:
-    reasons = [r.message for r in ledger.for_clause(clause_id) if r.outcome == "skipped" and r.message]
+def _note(ledger: ClauseLedger, clause_id: str, verdict: str) -> str:
+    """Why a clause was skipped or blocked (the first reason given)."""
+    if verdict not in ("skipped", "blocked"):
+        return ""
+    reasons = [r.message for r in ledger.for_clause(clause_id) if r.outcome == verdict and r.message]
     return reasons[0] if reasons else ""
 
 
@@ -83,26 +84,26 @@ def render_markdown(ledger: ClauseLedger, catalog: list[Clause], *, targets: dic
         lines.append(f"- Target ({api}): `{url}`")
     lines += [f"- Profile: `{profile}`", f"- Generated: {datetime.now(UTC).isoformat(timespec='seconds')}",
               f"- pytest exit status: {exitstatus}", "",
-              f"**{summary.counts['passed']} passed, {summary.counts['failed']} failed, "
-              f"{summary.counts['skipped']} skipped, {summary.counts['not covered']} not covered** "
+              "**" + ", ".join(f"{summary.counts[k]} {k}" for k in ORDER) + "** "
               f"of {summary.total} clauses (covered by a test: {summary.covered}/{summary.total}).", "",
               "| Clause | Verdict | Statement | Source | Note |", "|---|---|---|---|---|"]
     for c in catalog:
         verdict = ledger.verdict(c.id)
-        note = _skip_reason(ledger, c.id) if verdict == "skipped" else ""
+        note = _note(ledger, c.id, verdict)
         lines.append(f"| {c.id} | {verdict} | {_md(c.statement)} | `{c.source}` | {_md(note[:160])} |")
-    failures = [c for c in catalog if ledger.verdict(c.id) == "failed"]
-    if failures:
-        lines += ["", "## Failures", ""]
-    for c in failures:
-        lines += [f"### {c.id}: {_md(c.statement)}", "", f"Source: `{c.source}`", ""]
-        for r in ledger.for_clause(c.id):
-            if r.outcome != "failed":
-                continue
-            lines += [f"Test `{r.nodeid}` ({r.phase})", "", "Expected:", "", "```", r.message.strip(), "```", ""]
-            for ex in r.exchanges[-1:]:
-                lines += ["Request:", "", "```", ex["request"], "```", "", "Response:", "", "```",
-                          ex["response"], "```", "", "Reproduce:", "", "```sh", ex["curl"], "```", ""]
+    for verdict, heading in EVIDENCED.items():
+        shown = [c for c in catalog if ledger.verdict(c.id) == verdict]
+        if shown:
+            lines += ["", f"## {heading}", ""]
+        for c in shown:
+            lines += [f"### {c.id}: {_md(c.statement)}", "", f"Source: `{c.source}`", ""]
+            for r in ledger.for_clause(c.id):
+                if r.outcome != verdict:
+                    continue
+                lines += [f"Test `{r.nodeid}` ({r.phase})", "", "Expected:", "", "```", r.message.strip(), "```", ""]
+                for ex in r.exchanges[-1:]:
+                    lines += ["Request:", "", "```", ex["request"], "```", "", "Response:", "", "```",
+                              ex["response"], "```", "", "Reproduce:", "", "```sh", ex["curl"], "```", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -114,7 +115,8 @@ _CSS = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top}
 th{background:#f3f3f3;text-align:left}.passed{background:#e6f6e6}.failed{background:#fde2e2}
-.skipped{background:#fff6d6}.not-covered{background:#eee}pre{background:#f7f7f7;padding:8px;
+.skipped{background:#fff6d6}.not-covered{background:#eee}.advisory{background:#e8eefc}
+.blocked{background:#f3e8fc}pre{background:#f7f7f7;padding:8px;
 overflow:auto;white-space:pre-wrap}code{font-size:90%}.summary span{margin-right:1rem;font-weight:bold}
 """
 
@@ -126,24 +128,16 @@ def render_html(ledger: ClauseLedger, catalog: list[Clause], *, targets: dict[st
     rows = []
     for c in catalog:
         verdict = ledger.verdict(c.id)
-        note = _skip_reason(ledger, c.id) if verdict == "skipped" else ""
-        anchor = f'<a href="#{e(c.id)}">{e(c.id)}</a>' if verdict == "failed" else e(c.id)
+        note = _note(ledger, c.id, verdict)
+        anchor = f'<a href="#{e(c.id)}">{e(c.id)}</a>' if verdict in EVIDENCED else e(c.id)
         rows.append(f'<tr class="{verdict.replace(" ", "-")}"><td>{anchor}</td><td>{verdict}</td>'
                     f"<td>{e(c.statement)}</td><td><code>{e(c.source)}</code></td><td>{e(note)}</td></tr>")
     details = []
-    for c in catalog:
-        if ledger.verdict(c.id) != "failed":
-            continue
-        parts = [f'<h3 id="{e(c.id)}">{e(c.id)}: {e(c.statement)}</h3><p>Source: <code>{e(c.source)}</code></p>']
-        for r in ledger.for_clause(c.id):
-            if r.outcome != "failed":
-                continue
-            parts.append(f"<p>Test <code>{e(r.nodeid)}</code> ({e(r.phase)})</p>"
-                         f"<p>Expected:</p><pre>{e(r.message.strip())}</pre>")
-            for ex in r.exchanges[-1:]:
-                parts.append(f"<p>Request:</p><pre>{e(ex['request'])}</pre><p>Response:</p>"
-                             f"<pre>{e(ex['response'])}</pre><p>Reproduce:</p><pre>{e(ex['curl'])}</pre>")
-        details.append("\n".join(parts))
+    for verdict, heading in EVIDENCED.items():
+        shown = [c for c in catalog if ledger.verdict(c.id) == verdict]
+        if shown:
+            details.append(f"<h2>{heading}</h2>")
+        details.extend(_html_evidence(ledger, c, verdict) for c in shown)
     target_items = "".join(f"<li>Target ({e(api)}): <code>{e(url)}</code></li>" for api, url in targets.items())
     counts = "".join(f'<span class="{k.replace(" ", "-")}">{summary.counts[k]} {k}</span>' for k in ORDER)
     return f"""<!doctype html>
@@ -155,10 +149,23 @@ def render_html(ledger: ClauseLedger, catalog: list[Clause], *, targets: dict[st
 <table><tr><th>Clause</th><th>Verdict</th><th>Statement</th><th>Source</th><th>Note</th></tr>
 {"".join(rows)}
 </table>
-{"<h2>Failures</h2>" if details else ""}
 {"".join(details)}
 </body></html>
 """
+
+
+def _html_evidence(ledger: ClauseLedger, c: Clause, verdict: str) -> str:
+    e = html.escape
+    parts = [f'<h3 id="{e(c.id)}">{e(c.id)}: {e(c.statement)}</h3><p>Source: <code>{e(c.source)}</code></p>']
+    for r in ledger.for_clause(c.id):
+        if r.outcome != verdict:
+            continue
+        parts.append(f"<p>Test <code>{e(r.nodeid)}</code> ({e(r.phase)})</p>"
+                     f"<p>Expected:</p><pre>{e(r.message.strip())}</pre>")
+        for ex in r.exchanges[-1:]:
+            parts.append(f"<p>Request:</p><pre>{e(ex['request'])}</pre><p>Response:</p>"
+                         f"<pre>{e(ex['response'])}</pre><p>Reproduce:</p><pre>{e(ex['curl'])}</pre>")
+    return "\n".join(parts)
 
 
 def write_reports(directory: Path, ledger: ClauseLedger, catalog: list[Clause], *, targets: dict[str, str],
@@ -180,6 +187,7 @@ def _as_json(ledger: ClauseLedger, catalog: list[Clause], targets: dict[str, str
     return {
         "targets": targets, "profile": profile,
         "clauses": {c.id: {"verdict": ledger.verdict(c.id), "statement": c.statement, "source": c.source,
+                           "level": c.level,
                            "tests": [{"nodeid": r.nodeid, "outcome": r.outcome, "message": r.message}
                                      for r in ledger.for_clause(c.id)]}
                     for c in catalog},

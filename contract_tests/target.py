@@ -85,6 +85,10 @@ def _show(data: bytes, limit: int = 1500) -> str:
 class Recorder:
     """The exchanges of the current test, newest last (bounded: long state machines talk a lot)."""
 
+    # The recorder that took the latest exchange (reset by the plugin before each test), so that a
+    # failure can show its evidence even when the test holds its target in no fixture argument.
+    latest: Recorder | None = None
+
     def __init__(self, keep: int = 50) -> None:
         self.keep = keep
         self.exchanges: list[Exchange] = []
@@ -93,6 +97,7 @@ class Recorder:
         self.exchanges = []
 
     def add(self, exchange: Exchange) -> None:
+        Recorder.latest = self
         self.exchanges.append(exchange)
         if len(self.exchanges) > self.keep:
             del self.exchanges[: len(self.exchanges) - self.keep]

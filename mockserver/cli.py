@@ -47,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--misbehave", action="append", default=[], metavar="CLAUSE",
                        help="break this contract clause on purpose (the conformance suite's self-test); "
                             "repeatable")
+    serve.add_argument("--vary", action="append", default=[], metavar="LATITUDE=CHOICE",
+                       help="make a choice the contract leaves open differently, e.g. "
+                            "LAT-KIN-ERROR-STATUS=200 (GET /_mock/vary lists them); repeatable")
     serve.add_argument("--log-level", default="warning",
                        choices=["critical", "error", "warning", "info", "debug", "trace"])
     serve.set_defaults(handler=_serve)
@@ -78,12 +81,18 @@ def _serve(args: argparse.Namespace) -> int:
     unknown = sorted(set(args.misbehave) - {b.clause for b in BREAKERS})
     if unknown:
         return _fail(f"--misbehave: no misbehaviour for {unknown}")
+    from mockserver.vary import VariationError, parse_choices
+
+    try:
+        vary = parse_choices(args.vary)
+    except VariationError as exc:
+        return _fail(f"--vary: {exc}")
     _log_scenario_reloads()
     try:
         auth = AuthConfig.from_options(basic=args.auth_basic, bearer=args.auth_bearer)
         mock = Mock(apis, scenario=args.scenario, segments=args.segments, frozen_clock=args.frozen_clock,
                     auth=auth, profile=args.profile, allow_loopback_webhooks=args.allow_loopback_webhooks,
-                    cors_origins=cors_origins, misbehave=args.misbehave)
+                    cors_origins=cors_origins, misbehave=args.misbehave, vary=vary)
     except (AuthConfigError, ScenarioError, MockError, ValueError) as exc:
         return _fail(str(exc))
     try:
@@ -93,6 +102,9 @@ def _serve(args: argparse.Namespace) -> int:
     for listener in found:
         print(f"{listener.api}: {listener.url}  (control plane: {listener.url}/_mock/)", flush=True)
     print(f"inspector: {found[0].url}/_mock/inspector", flush=True)
+    if mock.variation.choices:
+        chosen = ", ".join(f"{k}={v}" for k, v in sorted(mock.variation.choices.items()))
+        print(f"latitude choices (not the defaults): {chosen}", flush=True)
     watching = mock.scenario.watching
     if watching is not None:
         print(f"scenario: {mock.scenario.current.name} from {watching} (edits apply without a restart)",

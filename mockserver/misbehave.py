@@ -27,6 +27,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.vary import Variation
+
 SWITCH_PATH = "/_mock/misbehave"
 
 
@@ -115,12 +117,15 @@ class Breaker:
 
 
 class MisbehaviourMiddleware:
-    def __init__(self, app: ASGIApp, misbehaviour: Misbehaviour, *, api: str,
-                 breakers: Iterable[Breaker] | None = None) -> None:
+    def __init__(self, app: ASGIApp, misbehaviour: Misbehaviour | Variation, *, api: str,
+                 breakers: Iterable[Breaker] | None = None, serves_switch: bool = True) -> None:
+        """With `breakers` and a `Variation`, the same machinery makes latitude choices (mockserver.vary);
+        `serves_switch=False` then leaves /_mock/misbehave alone."""
         from mockserver.misbehave_breakers import BREAKERS
 
         self.app = app
         self.misbehaviour = misbehaviour
+        self.serves_switch = serves_switch
         self.api = api
         self.breakers = [b for b in (breakers if breakers is not None else BREAKERS) if b.api == api]
         self.available = sorted({b.clause for b in self.breakers})
@@ -130,7 +135,7 @@ class MisbehaviourMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"] == SWITCH_PATH:
+        if self.serves_switch and scope["path"] == SWITCH_PATH:
             await self._switch(scope, receive, send)
             return
         ids = self.misbehaviour.ids

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mockserver.kinetica.variations import ignore_undocumented_values
 from mockserver.misbehave import Breaker, Exchange
 from mockserver.misbehave_kinetica import make_error, make_ok, ok
 
@@ -487,14 +488,8 @@ K: list[Breaker] = [
         lambda ex: ex.encoding == "json",
         after=lambda ex, s: ex.set_header("content-type", "text/plain", response=True),
     ),
-    Breaker(
-        "KIN-OAS-002",
-        KIN,
-        lambda ex: ex.encoding == "json",
-        after=lambda ex, s: (
-            ex.wrapper is not None and ex.wrapper.get("status") == "ERROR" and setattr(ex, "status", 200)
-        ),
-    ),
+    # Lenient where the schema is strict: option values outside their documented list are ignored.
+    Breaker("KIN-OAS-002", KIN, lambda ex: bool(ex.endpoint), before=ignore_undocumented_values),
 ]
 
 
@@ -611,6 +606,10 @@ def _sse_progress_backwards(ex: Exchange, state: dict[str, Any], chunk: bytes) -
         return m.group(1) + str(100 - float(m.group(2))).encode()
 
     return re.sub(rb'("percentage": ?)([0-9.]+)', flip, chunk)
+
+
+def _sse_progress_beyond_100(ex: Exchange, state: dict[str, Any], chunk: bytes) -> bytes:
+    return re.sub(rb'("percentage": ?)([0-9.]+)', lambda m: m.group(1) + b"150", chunk)
 
 
 def _remember_finished(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
@@ -874,7 +873,8 @@ P: list[Breaker] = [
     Breaker("PRA-SSE-004", PRA, route("GET", "/stream"), after=recode(404, 400, {"detail": "bad request"})),
     Breaker("PRA-SSE-005D", PRA, route("GET", "/stream"), after=recode(400, 200, {})),
     Breaker("PRA-SSE-005I", PRA, _stream_or_status, after=_sse_finished_after),
-    Breaker("PRA-SSE-006", PRA, route("GET", "/stream"), chunk=_sse_progress_backwards),
+    Breaker("PRA-SSE-006", PRA, route("GET", "/stream"), chunk=_sse_progress_beyond_100),
+    Breaker("PRA-SSE-007", PRA, route("GET", "/stream"), chunk=_sse_progress_backwards),
     Breaker(
         "PRA-HLT-001",
         PRA,
@@ -921,4 +921,21 @@ P: list[Breaker] = [
     Breaker("PRA-OAS-002", PRA, route("POST", listing=True), after=recode(422, 202, {"job_id": "x"})),
 ]
 
-BREAKERS: list[Breaker] = [*K, *P]
+# -- clauses split off by the latitude review (issue 9) ---------------------------------------------
+def _progress_falls(ex: Exchange, job: dict[str, Any], state: dict[str, Any]) -> None:
+    """A running job's progress drops by ten points at every poll."""
+    if job.get("job_status") == "RUNNING":
+        state["polls"] = state.get("polls", 0) + 1
+        job["progress"] = max(0, 90 - 10 * state["polls"])
+
+
+LATITUDE_REVIEW = [
+    Breaker("PRA-ERR-003", PRA, route(None), after=body_when(404, lambda ex, b, s: b.update(detail="no such job"))),
+    Breaker("PRA-SUB-009D", PRA, route("GET", None), after=body_when(
+        200, lambda ex, b, s: "time" in str(b.get("error", "")).lower() and b.update(error="the agent stopped"))),
+    Breaker("KIN-JOB-012", KIN, at("/get/job"), after=on_data(_progress_falls)),
+    Breaker("PRA-LST-008D", PRA, route("GET", listing=True),
+            before=lambda ex, s: ex.query_value("page_size") in ("0", "101") and ex.set_query("page_size", "100")),
+]
+
+BREAKERS: list[Breaker] = [*K, *P, *LATITUDE_REVIEW]

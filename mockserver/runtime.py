@@ -38,10 +38,19 @@ from mockserver.cors import CorsMiddleware, CorsPolicy, PreflightLog
 from mockserver.faults import FaultMiddleware, FaultRules, expose_transport
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
+from mockserver.kinetica import variations as kinetica_variations
 from mockserver.misbehave import Misbehaviour, MisbehaviourMiddleware
+from mockserver.praisonai import variations as praisonai_variations
 from mockserver.resources import fixtures_dir
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
 from mockserver.server import bind
+from mockserver.vary import Variation, VariationError
+
+# Latitudes each API leaves open, and the rewrites that make their non-default choices (mockserver.vary).
+LATITUDES = (*kinetica_variations.LATITUDES, *praisonai_variations.LATITUDES)
+VARIATIONS = (*kinetica_variations.VARIATIONS, *praisonai_variations.VARIATIONS)
+# Choices read once, when the mock is built (the model or the start scenario takes them).
+START_ONLY_LATITUDES = frozenset({kinetica_variations.SEGMENTS, praisonai_variations.JOB_ID})
 
 APIS: tuple[str, ...] = ("kinetica", "praisonai")
 DEFAULT_PORTS: dict[str, int] = {"kinetica": 9191, "praisonai": 8005}
@@ -159,11 +168,15 @@ class Mock:
                  auth: AuthConfig | None = None, profile: str = "impl", journal_capacity: int = 1000,
                  journal_max_body: int = 16 * 1024, allow_loopback_webhooks: bool = False,
                  cors_origins: Iterable[str] | None = None, misbehave: Iterable[str] = (),
+                 vary: Mapping[str, str] | None = None,
                  factories: Mapping[str, ApiFactory] | None = None) -> None:
         """`cors_origins`: the origins browsers may call from; None (default) = any page on
         localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all.
         `misbehave`: contract clause ids to break on purpose (the conformance suite's self-test);
-        settable later through /_mock/misbehave, and kept across resets."""
+        settable later through /_mock/misbehave, and kept across resets.
+        `vary`: latitude choices (`{"LAT-KIN-ERROR-STATUS": "200"}`, see mockserver.vary): the mock
+        then answers as another correct implementation would; settable later through /_mock/vary
+        (but for the start-only ones), and kept across resets."""
         self.apis = tuple(dict.fromkeys(apis))
         factories = {**DEFAULT_FACTORIES, **(factories or {})}
         unknown = [api for api in self.apis if api not in factories]
@@ -171,6 +184,9 @@ class Mock:
             raise ValueError(f"unknown API(s) {unknown}; choose from {sorted(factories)}")
         if profile not in PROFILES:
             raise ValueError(f"profile must be one of {PROFILES}; got {profile!r}")
+        self.variation = Variation(LATITUDES, vary)
+        if segments is None:
+            segments = kinetica_variations.segments_for(self.variation.choice(kinetica_variations.SEGMENTS))
         if segments is not None and segments < 1:
             raise ValueError(f"segments must be at least 1; got {segments}")
         self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
@@ -201,7 +217,9 @@ class Mock:
         self.misbehaviour = Misbehaviour(misbehave)
         self.profile = profile
         self.kinetica_options: dict[str, Any] = {}
-        self.praisonai_options: dict[str, Any] = {"allow_loopback_webhooks": allow_loopback_webhooks}
+        self.praisonai_options: dict[str, Any] = {
+            "allow_loopback_webhooks": allow_loopback_webhooks,
+            "job_id_format": self.variation.choice(praisonai_variations.JOB_ID)}
         self.parts: dict[str, ApiPart] = {api: factories[api](self) for api in self.apis}
         self.control = create_control_app(self, extra_routes=inspector_routes())
         self._apps: dict[str, ASGIApp] = {}
@@ -228,7 +246,10 @@ class Mock:
             raise ValueError(f"this mock does not serve {api!r}; it serves {list(self.parts)}")
         if api not in self._apps:
             part = self.parts[api]
-            app: ASGIApp = _ControlRouter(self.control, part.app)
+            # Innermost: a latitude choice is part of the implementation, which misbehaviour then breaks.
+            api_app = MisbehaviourMiddleware(part.app, self.variation, api=api, breakers=VARIATIONS,
+                                             serves_switch=False)
+            app: ASGIApp = _ControlRouter(self.control, api_app)
             # Inside journal, faults and auth: the journal records the broken answers clients see.
             app = MisbehaviourMiddleware(app, self.misbehaviour, api=api)
             if self.auth.enabled:
@@ -267,12 +288,33 @@ class Mock:
             "journal": {"size": len(self.journal), "capacity": self.journal.capacity},
             "auth": self.auth.describe(),
             "profile": self.profile,
+            "vary": self.variation.choices,
             "cors": {**self.cors.describe(), "preflights": self.preflights.list()},
         }
         for api, part in self.parts.items():
             snapshot = getattr(part.model, "snapshot", None)
             state[api] = snapshot() if snapshot is not None else {}
         return state
+
+    # -- latitudes ---------------------------------------------------------------------------------
+    def vary_info(self) -> dict[str, Any]:
+        info = self.variation.describe()
+        info["start_only"] = sorted(START_ONLY_LATITUDES)
+        return info
+
+    def set_vary(self, choices: Mapping[str, str]) -> dict[str, Any]:
+        """Replace the latitude choices in force. The start-only ones cannot change on a running mock."""
+        try:
+            wanted = self.variation.check(choices)
+        except VariationError as exc:
+            raise MockError(str(exc), 400) from None
+        moved = sorted(lat for lat in START_ONLY_LATITUDES
+                       if wanted.get(lat) != self.variation.choices.get(lat))
+        if moved:
+            raise MockError(f"{', '.join(moved)} can only be chosen when the mock starts "
+                            "(Mock(vary=...), mockserver serve --vary)", 409)
+        self.variation.set(wanted)
+        return self.vary_info()
 
     # -- scenario ---------------------------------------------------------------------------------
     def scenario_info(self) -> dict[str, Any]:

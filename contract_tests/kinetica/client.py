@@ -23,6 +23,16 @@ JSON = "json"
 BINARY = "binary"
 WRAPPER_KEYS = ("status", "message", "data_type", "data", "data_str")
 TERMINAL = {"complete", "error", "killed"}
+# The gpudb client reads the wrapper of an answer under any HTTP status but these: 401 (credentials),
+# 404 ("endpoint not found") and 500/502/503/504 (the node is taken for down: it fails over). The
+# pages give no status for an ERROR answer, so a refusal may come under any other code (200, 400...).
+NOT_A_REFUSAL = {401, 404, 500, 502, 503, 504}
+
+
+def check_refusal_status(status: int) -> None:
+    assert status not in NOT_A_REFUSAL and status < 500, (
+        f"expected the refusal under a status the gpudb client reads as an answer (not 401, 404 or 5xx); "
+        f"got HTTP {status}")
 STATUS_VALUES = {"running", "complete", "killed", "error", "none"}
 
 
@@ -222,6 +232,13 @@ class KineticaTarget(Target):
         return self.wait_for(lambda: self.status(run_id),
                              lambda s: s.get("overall_statuses", {}).get(run_id) in TERMINAL,
                              what=f"run {run_id} to finish", budget=budget)
+
+    def wait_killed(self, *run_ids: str) -> dict[str, Any]:
+        """The status once the killed runs show `killed`: the pages do not say whether a kill shows at
+        once or once the instance's processes have stopped (kill_proc.md:11)."""
+        ids = ", ".join(run_ids)
+        return self.wait_for(lambda: self.status(""), lambda s: all(
+            s.get("overall_statuses", {}).get(r) == "killed" for r in run_ids), what=f"{ids} to show killed")
 
     def hinted(self, *, units: float = 1.0, **hints: Any) -> dict[str, str]:
         """Execute params asking for a run of `units` steps, plus any other hint."""

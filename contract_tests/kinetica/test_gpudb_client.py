@@ -64,6 +64,7 @@ def test_client_lifecycle(kin_hints: KineticaTarget, encoding: str) -> None:
 
     assert list(db.kill_proc(run_id=hang_id)["run_ids"]) == [hang_id]
     assert list(db.kill_proc(run_id="", options={"run_tag": tag})["run_ids"]) == [hang_tag]
+    kin.wait_killed(hang_id, hang_tag)
     cleared = _status(db, "", {"run_tag": tag, "clear_complete": "true"})
     assert set(cleared["overall_statuses"]) == {hang_id, hang_tag}
     assert _status(db, "", {"run_tag": tag})["overall_statuses"] == {}

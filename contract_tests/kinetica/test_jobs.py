@@ -7,8 +7,16 @@ from typing import Any
 
 import pytest
 
-from contract_tests.kinetica.client import KineticaTarget, avro_decode, avro_encode, full_request, to_avro_form
-from mockserver.spec.loader import kinetica_avro
+from contract_tests.kinetica.client import (
+    KineticaTarget,
+    avro_decode,
+    avro_encode,
+    check_refusal_status,
+    full_request,
+    to_avro_form,
+)
+from contract_tests.violation import advise
+from mockserver.spec.loader import kinetica_avro, kinetica_wrapper_avro
 
 clause = pytest.mark.clause
 
@@ -50,9 +58,33 @@ def check_job(job: dict[str, Any]) -> None:
             "job_response", "job_response_str")
         assert job.get(filled), f"expected the result in {filled} for encoding {encoding}; got {job}"
         assert not job.get(empty), f"expected {empty} to stay empty for encoding {encoding}; got {job}"
-    else:
+    elif state == "RUNNING":
+        # An ERROR or CANCELLED job may carry what its endpoint answered: get_job.md:91,95 fill the
+        # fields "when the job has completed", which those states may or may not count as.
         assert not job.get("job_response") and not job.get("job_response_str"), (
-            f"expected no job response before the job is DONE; got {job}")
+            f"expected no job response while the job runs; got {job}")
+
+
+def job_result(job: dict[str, Any]) -> dict[str, Any]:
+    """The endpoint's response record a DONE job carries, whichever of the pages' open choices the
+    target made: JSON or binary (get_job.md:83-88 leaves the encoding to the server), and the record
+    alone or inside its response wrapper (get_job.md:90-96 says "the response", not which form)."""
+    endpoint = job["endpoint"]
+    _, response_schema = kinetica_avro(endpoint)
+    if job["response_encoding"] == "json":
+        value = json.loads(job["job_response_str"])
+        if isinstance(value, dict) and {"status", "data_str"} <= set(value):
+            assert value["status"] == "OK", f"expected the wrapped response to be OK; got {value}"
+            value = json.loads(value["data_str"])
+        assert isinstance(value, dict), f"expected a JSON object in job_response_str; got {value!r}"
+        return value
+    raw = job["job_response"].encode("latin-1")
+    try:
+        return dict(avro_decode(response_schema, raw))
+    except Exception:  # not the bare record: the Avro response wrapper around it
+        wrapper = avro_decode(kinetica_wrapper_avro(), raw)
+        assert wrapper["status"] == "OK", f"expected the wrapped response to be OK; got {wrapper}"
+        return dict(avro_decode(response_schema, wrapper["data"]))
 
 
 def wait_job(kin: KineticaTarget, job_id: int) -> dict[str, Any]:
@@ -63,7 +95,7 @@ def wait_job(kin: KineticaTarget, job_id: int) -> dict[str, Any]:
         check_job(job)
         if history:
             before = history[-1]
-            assert job["progress"] >= before["progress"], f"expected progress not to go back: {before} -> {job}"
+            advise("KIN-JOB-012", job["progress"] >= before["progress"], f"progress went back: {before} -> {job}")
             if before["job_status"] in FINAL:
                 assert job["job_status"] == before["job_status"], f"expected a final job to stay final: {job}"
         history.append(job)
@@ -73,7 +105,7 @@ def wait_job(kin: KineticaTarget, job_id: int) -> dict[str, Any]:
 
 
 @clause("KIN-JOB-001", "KIN-JOB-002", "KIN-JOB-003", "KIN-JOB-004", "KIN-JOB-006", "KIN-JOB-007",
-        "KIN-JOB-008", "KIN-JOB-009")
+        "KIN-JOB-008", "KIN-JOB-009", "KIN-JOB-012")
 def test_json_job_runs_to_done_with_the_endpoint_response(kin: KineticaTarget) -> None:
     proc = kin.create_proc()
     created = create_job(kin, "/has/proc", {"proc_name": proc, "options": {}})
@@ -84,20 +116,18 @@ def test_json_job_runs_to_done_with_the_endpoint_response(kin: KineticaTarget) -
     job = wait_job(kin, job_id)
     assert job["endpoint"] == "/has/proc", f"expected endpoint /has/proc; got {job['endpoint']!r}"
     assert job["job_status"] == "DONE", f"expected DONE; got {job}"
-    assert job["response_encoding"] == "json"
-    response = json.loads(job["job_response_str"])
+    response = job_result(job)
     assert response.get("proc_exists") is True and response.get("proc_name") == proc, (
         f"expected the endpoint's own response; got {response}")
 
 
 @clause("KIN-JOB-004", "KIN-JOB-009")
-def test_binary_job_answers_in_binary(kin: KineticaTarget) -> None:
+def test_binary_job_gives_the_endpoint_response(kin: KineticaTarget) -> None:
     proc = kin.create_proc()
     job_id = create_job(kin, "/has/proc", {"proc_name": proc, "options": {}}, binary=True)["job_id"]
     job = wait_job(kin, job_id)
-    assert job["job_status"] == "DONE" and job["response_encoding"] == "binary", f"expected binary DONE; got {job}"
-    _, response_schema = kinetica_avro("/has/proc")
-    decoded = avro_decode(response_schema, job["job_response"].encode("latin-1"))
+    assert job["job_status"] == "DONE", f"expected DONE; got {job}"
+    decoded = job_result(job)
     assert decoded["proc_exists"] is True and decoded["proc_name"] == proc, f"expected has_proc's answer; got {decoded}"
 
 
@@ -134,4 +164,4 @@ def test_job_tag_from_create_job_is_accepted(kin: KineticaTarget) -> None:
 def test_unknown_job_id_is_an_error(kin: KineticaTarget) -> None:
     answer = kin.call("/get/job", {"job_id": 987_654_321_012, "options": {}})
     answer.expect_error()
-    assert 400 <= answer.http_status < 500 and answer.http_status != 404, f"got HTTP {answer.http_status}"
+    check_refusal_status(answer.http_status)

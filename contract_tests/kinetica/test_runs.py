@@ -40,22 +40,27 @@ def check_shape(status: dict[str, Any]) -> None:
 
 
 def check_rollup(overall: str, segs: list[str], run_id: str) -> None:
+    """What show_proc_status.md:101-108 fix about the rollup, and no more: they define each value for
+    the instance and warn that segments may differ, so which of error, killed and running shows while
+    segments disagree (an error reported while other segments still run, a kill that takes a moment,
+    queued segments of a killed run left `none`) is the implementation's choice."""
     where = f"run {run_id}: overall {overall!r} with segments {segs}"
     if not segs:
         return
-    if "running" in segs:
-        assert overall == "running", f"expected overall running while a segment runs; {where}"
     if all(s == "complete" for s in segs):
         assert overall == "complete", f"expected overall complete when every segment completed; {where}"
     if overall == "complete":
         assert all(s == "complete" for s in segs), f"expected complete only when all segments are; {where}"
-    if overall in ("error", "killed"):
-        assert overall in segs, f"expected a segment in state {overall}; {where}"
-        assert not ({"running", "none"} & set(segs)), f"expected no unfinished segment; {where}"
+    if overall == "none":
+        assert all(s == "none" for s in segs), f"expected 'none' only for an instance that has not run; {where}"
+    if "running" in segs:
+        assert overall not in ("complete", "none"), f"expected a running segment to keep the run unfinished; {where}"
+    if overall == "error":
+        assert "error" in segs, f"expected an instance in error to have a segment in error; {where}"
     if overall == "running":
         assert {"running", "none"} & set(segs), f"expected an unfinished segment under 'running'; {where}"
-    if all(s in TERMINAL for s in segs) and "error" in segs:
-        assert overall == "error", f"expected error to win the rollup of finished segments; {where}"
+    if all(s in TERMINAL for s in segs) and "error" in segs and "killed" not in segs:
+        assert overall == "error", f"expected a run whose segments all ended, one in error, to be error; {where}"
 
 
 def string_values(value: Any) -> set[str]:
@@ -236,6 +241,7 @@ def test_clear_complete_returns_a_finished_run_once(kin_hints: KineticaTarget) -
     assert hang in second["overall_statuses"], "expected a running instance not to be cleared"
     assert empty_answer(kin.status(quick)), "expected a cleared run to be gone for its run_id too"
     kin.kill(hang)
+    kin.wait_killed(hang)
     third = kin.status("", {"run_tag": tag, "clear_complete": "true"})
     assert third["overall_statuses"].get(hang) == "killed", "expected the killed run to be returned once"
     assert hang not in kin.status("", {"run_tag": tag})["overall_statuses"], "expected it cleared afterwards"
@@ -354,9 +360,9 @@ def test_kill_by_run_id_stops_the_instance_for_good(kin_hints: KineticaTarget) -
     victim = kin.execute(proc, kin.hinted(hang=True))
     bystander = kin.execute(proc, kin.hinted(hang=True))
     assert kin.kill(victim) == [victim], "expected run_ids to name exactly the killed instance"
+    kin.wait_killed(victim)
     status = kin.status(victim)
     check_shape(status)
-    assert status["overall_statuses"][victim] == "killed", f"expected killed; got {status['overall_statuses']}"
     assert "running" not in segments(status, victim).values()
     assert kin.overall(bystander) == "running", "expected another instance to keep running"
     kin.pass_time(5 * kin.unit)
@@ -388,5 +394,4 @@ def test_kill_without_run_id_kills_every_running_instance(kin_hints: KineticaTar
     killed = kin.kill("")
     assert sorted(killed) == sorted(running), f"expected exactly the running instances killed; got {killed}"
     assert kin.status(finished)["statuses"] == before["statuses"], "expected the finished run untouched"
-    after = kin.status("")
-    assert all(after["overall_statuses"][r] == "killed" for r in running)
+    kin.wait_killed(*running)

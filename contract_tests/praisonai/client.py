@@ -146,7 +146,9 @@ class PraisonTarget(Target):
                         except ValueError:
                             data = sse.data
                         name = sse.event
-                        if name == "message" and isinstance(data, dict) and "event" in data:
+                        # The pages' framing: the event's name inside the data (stream-run.mdx:24-43);
+                        # a server may name it on an `event:` line as well.
+                        if isinstance(data, dict) and "event" in data and name in ("message", str(data["event"])):
                             name, data = str(data["event"]), data.get("data")
                         out.events.append(StreamEvent(name, data, sse.data))
                         if len(out.events) >= limit:

@@ -22,7 +22,8 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _nullable(schema: Any) -> Any:
-    """Pydantic answers optional fields with null where the pages leave them out (models.py:145-171)."""
+    """Optional fields may be null. Pydantic answers them so (models.py:145-171); the pages do not say
+    whether an unset field is left out or null (list-runs.mdx:128 shows `"session_id": null`)."""
     if not isinstance(schema, dict):
         return schema
     out = dict(schema)
@@ -58,6 +59,9 @@ def docs_document() -> dict[str, Any]:
     except FileNotFoundError:
         return {}
     _empty_filter_is_no_filter(doc)
+    schemas = doc["components"]["schemas"]
+    for name in list(schemas):
+        schemas[name] = _nullable(schemas[name])
     return doc
 
 
@@ -67,8 +71,6 @@ def impl_document() -> dict[str, Any]:
     if not doc:
         return doc
     schemas = doc["components"]["schemas"]
-    for name in list(schemas):
-        schemas[name] = _nullable(schemas[name])
     paths = doc["paths"]
     runs, run = "/api/v1/runs", "/api/v1/runs/{job_id}"
     conflict = _json(_DETAIL, "impl: the job is in the wrong state (router.py:215, 234, 259)")

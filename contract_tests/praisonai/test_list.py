@@ -11,6 +11,7 @@ import pytest
 
 from contract_tests.praisonai.checks import utc_timestamp
 from contract_tests.praisonai.client import TERMINAL, PraisonTarget
+from contract_tests.violation import advise, checking
 
 clause = pytest.mark.clause
 
@@ -68,11 +69,15 @@ def test_status_filter(pra_hints: PraisonTarget) -> None:
         assert all(j["status"] == status for j in body["jobs"])
 
 
-@clause("PRA-LST-006D")
+@clause("PRA-LST-006D", "PRA-LST-008D")
 @pytest.mark.parametrize("page_size", [101, 0])
 def test_page_size_out_of_range_is_400_docs(pra: PraisonTarget, page_size: int) -> None:
     response = pra.list(page_size=page_size)
-    assert response.status_code == 400, f"expected 400 for page_size={page_size}; got {response.status_code}"
+    advise("PRA-LST-008D", response.status_code >= 400,
+           f"page_size={page_size} was answered {response.status_code}, not refused")
+    if response.status_code >= 400:
+        with checking("PRA-LST-006D"):
+            assert response.status_code == 400, f"expected 400 for page_size={page_size}; got {response.status_code}"
 
 
 @clause("PRA-LST-006I")

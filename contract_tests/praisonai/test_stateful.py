@@ -47,7 +47,7 @@ class PraisonMachine(RuleBasedStateMachine):
         assert response.status_code == 202, f"expected 202; got {response.status_code} {response.text}"
         job_id = response.json()["job_id"]
         assert job_id not in self.jobs, f"expected a new job id; got {job_id} again"
-        self.jobs[job_id] = History(job_id)
+        self.jobs[job_id] = History(job_id, self.pra.profile)
         if key:
             self.keys[key] = job_id
 

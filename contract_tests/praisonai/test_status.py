@@ -6,29 +6,37 @@ import pytest
 
 from contract_tests.praisonai.checks import History
 from contract_tests.praisonai.client import TERMINAL, PraisonTarget
+from contract_tests.violation import advise, checking
 
 clause = pytest.mark.clause
 
 
-@clause("PRA-STA-011", "PRA-RES-004", "PRA-CAN-003", "PRA-DEL-003", "PRA-SSE-004", "PRA-ERR-002")
-@pytest.mark.parametrize(
-    ("method", "suffix"),
-    [
-        ("GET", ""),
-        ("GET", "/result"),
-        ("POST", "/cancel"),
-        ("DELETE", ""),
-        ("GET", "/stream"),
-    ],
-    ids=["status", "result", "cancel", "delete", "stream"],
-)
-def test_unknown_job_is_404_on_every_route(pra: PraisonTarget, method: str, suffix: str) -> None:
+# Each per-run route and the clause that makes it answer 404 for an unknown job.
+UNKNOWN_JOB_ROUTES = {
+    "status": ("GET", "", "PRA-STA-011"),
+    "result": ("GET", "/result", "PRA-RES-004"),
+    "cancel": ("POST", "/cancel", "PRA-CAN-003"),
+    "delete": ("DELETE", "", "PRA-DEL-003"),
+    "stream": ("GET", "/stream", "PRA-SSE-004"),
+}
+
+
+@clause("PRA-STA-011", "PRA-RES-004", "PRA-CAN-003", "PRA-DEL-003", "PRA-SSE-004", "PRA-ERR-002", "PRA-ERR-003")
+@pytest.mark.parametrize("route", list(UNKNOWN_JOB_ROUTES))
+def test_unknown_job_is_404_on_every_route(pra: PraisonTarget, route: str) -> None:
+    method, suffix, route_clause = UNKNOWN_JOB_ROUTES[route]
     job_id = pra.unique("run_missing")
     response = pra.request(method, f"/api/v1/runs/{job_id}{suffix}")
-    assert response.status_code == 404, f"expected 404 for an unknown job; got {response.status_code}"
-    assert response.json() == {"detail": f"Job not found: {job_id}"}, (
-        f"expected the documented detail; got {response.text}"
-    )
+    with checking(route_clause):
+        assert response.status_code == 404, f"expected 404 for an unknown job; got {response.status_code}"
+    with checking("PRA-ERR-002"):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        assert isinstance(body, dict) and "detail" in body, f"expected a JSON object with detail; got {response.text}"
+    advise("PRA-ERR-003", body["detail"] == f"Job not found: {job_id}",
+           f"the pages' examples read 'Job not found: {job_id}'; got {response.text[:200]}")
 
 
 @clause(
@@ -49,7 +57,7 @@ def test_unknown_job_is_404_on_every_route(pra: PraisonTarget, method: str, suff
 def test_status_through_a_successful_run(pra_hints: PraisonTarget) -> None:
     pra = pra_hints
     job_id = pra.submit_ok(config=pra.hints(steps=4))["job_id"]
-    history = History(job_id)
+    history = History(job_id, pra.profile)
 
     def probe() -> dict:
         body = pra.status(job_id)
@@ -68,7 +76,7 @@ def test_status_of_a_failed_run_carries_the_error(pra_hints: PraisonTarget) -> N
     pra = pra_hints
     token = pra.unique("broken")
     job_id = pra.submit_ok(config=pra.hints(steps=2, mock_fail=token))["job_id"]
-    history = History(job_id)
+    history = History(job_id, pra.profile)
 
     def probe() -> dict:
         body = pra.status(job_id)

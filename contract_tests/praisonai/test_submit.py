@@ -12,7 +12,7 @@ import pytest
 
 from contract_tests.praisonai.checks import History, utc_timestamp
 from contract_tests.praisonai.client import RUNS, PraisonTarget
-from contract_tests.violation import checking
+from contract_tests.violation import advise, checking
 
 clause = pytest.mark.clause
 
@@ -66,6 +66,8 @@ def test_missing_prompt_is_rejected_impl(pra: PraisonTarget) -> None:
     ids=["prompt-number", "timeout-text", "config-array", "not-json", "array"],
 )
 def test_wrongly_typed_or_broken_bodies_are_rejected(pra: PraisonTarget, content: bytes) -> None:
+    if pra.profile == "docs" and b"config" in content:
+        pytest.skip("config is not a field the pages document: a server may ignore it")
     response = pra.request("POST", RUNS, content=content, headers={"Content-Type": "application/json"})
     assert response.status_code in (400, 422), f"expected 400/422 for a bad body; got {response.status_code}"
     assert "detail" in response.json(), f"expected a detail in the error answer; got {response.text}"
@@ -113,23 +115,32 @@ def test_idempotency_key_in_the_body_impl(pra: PraisonTarget) -> None:
     assert _count_session(pra, session) == 1
 
 
-@clause("PRA-SUB-009", "PRA-STA-010")
-def test_timeout_fails_the_run_saying_so(pra_hints: PraisonTarget) -> None:
-    pra = pra_hints
-    timeout = max(1, int(pra.unit))
-    job = pra.submit_ok(config=pra.hints(mock_hang=True), timeout=timeout)
-    history = History(job["job_id"])
+def _timed_out(pra: PraisonTarget) -> dict[str, Any]:
+    """A hanging run with a short timeout, watched to its end."""
+    job = pra.submit_ok(config=pra.hints(mock_hang=True), timeout=max(1, int(pra.unit)))
+    history = History(job["job_id"], pra.profile)
 
-    def probe() -> dict:
+    def probe() -> dict[str, Any]:
         body = pra.status(job["job_id"])
         history.observe(body)
         return body
 
-    final = pra.wait_for(
-        probe, lambda s: s["status"] in ("succeeded", "failed", "cancelled"), what="the timeout to end the run"
-    )
+    return pra.wait_for(probe, lambda s: s["status"] in ("succeeded", "failed", "cancelled"),
+                        what="the timeout to end the run")
+
+
+@clause("PRA-SUB-009", "PRA-STA-010")
+def test_timeout_fails_the_run_saying_so_impl(pra_hints: PraisonTarget) -> None:
+    final = _timed_out(pra_hints)
     assert final["status"] == "failed", f"expected a timed-out run to fail; got {final}"
     assert "time" in final["error"].lower(), f"expected the error to say it timed out; got {final['error']!r}"
+
+
+@clause("PRA-SUB-009D", "PRA-STA-010")
+def test_timeout_ends_the_run_docs(pra_hints: PraisonTarget) -> None:
+    final = _timed_out(pra_hints)
+    advise("PRA-SUB-009D", final["status"] == "failed" and "time" in str(final.get("error")).lower(),
+           f"expected a timed-out run to fail saying so, as the status page's example does; got {final}")
 
 
 @clause("PRA-SUB-011I")

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from mockserver.control import clock, faults, journal, scenario, state
+from mockserver.control import clock, faults, journal, scenario, state, vary
 from mockserver.control.errors import ControlError, on_control_error, on_http_exception
 from mockserver.control.openapi import control_openapi
 
@@ -32,6 +32,7 @@ def control_routes(mock: Mock) -> list[BaseRoute]:
         *scenario.routes(mock),
         *faults.routes(mock),
         *journal.routes(mock),
+        *vary.routes(mock),
         Route("/_mock/openapi.json", openapi, methods=["GET"]),
     ]
 

@@ -157,6 +157,17 @@ def control_openapi() -> dict[str, Any]:
     misbehave_ok = _json({"type": "object", "required": ["clauses"], "properties": {
         "clauses": {"type": "array", "items": {"type": "string"}},
         "available": {"type": "array", "items": {"type": "string"}}}}, "the clauses broken now")
+    # Latitudes: the choices the contract leaves open, made differently (see mockserver.vary).
+    choices = {"type": "object", "additionalProperties": {"type": "string"},
+               "description": "latitude id -> choice, for the latitudes not on their default"}
+    vary_ok = _json({"type": "object", "required": ["choices", "latitudes"], "properties": {
+        "choices": choices,
+        "latitudes": {"type": "array", "items": {"type": "object", "properties": {
+            "id": {"type": "string"}, "api": {"type": "string"}, "default": {"type": "string"},
+            "choices": {"type": "array", "items": {"type": "string"}}, "summary": {"type": "string"}}}},
+        "start_only": {"type": "array", "items": {"type": "string"},
+                       "description": "latitudes chosen when the mock starts (--vary), not here"}}},
+        "the choices in force and every latitude the mock can vary")
     action_errors = {"400": "the action does not apply", "404": "no such id, or that API is not served"}
     bad_body = {"400": "malformed or invalid body"}
     scenario_body = {"required": True, "content": {
@@ -174,6 +185,16 @@ def control_openapi() -> dict[str, Any]:
                         body=_json({"type": "object", "required": ["clauses"], "properties": {
                             "clauses": {"type": "array", "items": {"type": "string"}}}}, "clause ids")),
             "delete": _op("Behave again: break nothing", misbehave_ok, tag="misbehave"),
+        },
+        "/_mock/vary": {
+            "get": _op("Latitude choices in force, and every latitude with its choices", vary_ok, tag="vary"),
+            "put": _op("Make exactly these choices (replaces the set; defaults elsewhere)", vary_ok, tag="vary",
+                       errors={"400": "not a {\"choices\": {...}} body, or an unknown latitude or choice",
+                               "409": "a start-only latitude cannot change on a running mock"},
+                       body=_json({"type": "object", "required": ["choices"], "properties": {"choices": choices}},
+                                  "latitude choices")),
+            "delete": _op("Every latitude back on its default", vary_ok, tag="vary",
+                          errors={"409": "a start-only latitude is not on its default"}),
         },
         "/_mock/openapi.json": {"get": _op("This document", _json({"type": "object"}, "OpenAPI 3.1"),
                                            tag="state")},

@@ -17,6 +17,7 @@ import heapq
 import math
 import random
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,7 @@ RETRY_AFTER = {"queued": 2, "running": 5}
 PICKUP_SECONDS = 0.001
 # praisonai/jobs/executor.py:26 + router.py:133: a refused submission is told to retry after 1 s.
 QUEUE_FULL_RETRY_AFTER = 1
+JOB_ID_FORMATS = ("run_hex", "uuid")
 
 
 class RunNotFound(KeyError):
@@ -175,8 +177,13 @@ class PraisonAIModel:
     """All PraisonAI runs of one mock. Thread-safe: the server thread and a test may both use it."""
 
     def __init__(self, clock: Clock, scenario_store: ScenarioStore | None = None, *,
-                 profile: str = "impl", allow_loopback_webhooks: bool = False) -> None:
+                 profile: str = "impl", allow_loopback_webhooks: bool = False,
+                 job_id_format: str = "run_hex") -> None:
+        """`job_id_format`: `run_hex` (the reference's) or `uuid` (a latitude: ids are opaque)."""
+        if job_id_format not in JOB_ID_FORMATS:
+            raise ValueError(f"job_id_format must be one of {JOB_ID_FORMATS}; got {job_id_format!r}")
         self.clock = clock
+        self.job_id_format = job_id_format
         self.scenario_store = scenario_store if scenario_store is not None else ScenarioStore()
         self.profile = profile
         self.allow_loopback_webhooks = allow_loopback_webhooks
@@ -388,7 +395,10 @@ class PraisonAIModel:
     def _new_id(self) -> str:
         # praisonai/jobs/models.py:184: "run_" + 12 hex digits. Seeded, so a replay gives the same ids.
         while True:
-            job_id = f"run_{self._ids.getrandbits(48):012x}"
+            if self.job_id_format == "uuid":
+                job_id = str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
+            else:
+                job_id = f"run_{self._ids.getrandbits(48):012x}"
             if not any(r.job_id == job_id for r in self._runs[-1000:]) and job_id not in self._by_id:
                 return job_id
 

@@ -11,17 +11,13 @@ the report; DIR/matrix.json sums up: the exit status and the clause's verdict pe
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
 import sys
-import time
 from pathlib import Path
-
-import pytest
 
 from contract_tests.clauses import clauses_for
 from mockserver.misbehave_breakers import BREAKERS
+from tests.contract.matrix import run_suite_here
 
 
 def breakable(api: str, profile: str) -> list[str]:
@@ -30,46 +26,12 @@ def breakable(api: str, profile: str) -> list[str]:
 
 
 def run_variant(api: str, profile: str, clause: str, out: Path) -> dict[str, object]:
-    report = out / clause
-    args = [
-        "-p",
-        "contract_tests.plugin",
-        "--pyargs",
-        "contract_tests",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "python_files=test_*.py",
-        "--contract-api",
-        api,
-        "--contract-profile",
-        profile,
-        "--contract-only",
-        clause,
-        "--contract-mock-misbehave",
-        clause,
-        "--contract-report",
-        str(report),
-        "--contract-no-shrink",
-        # Plain Python tracebacks: after many pytest.main() runs in one process, CPython 3.11 has
-        # been seen to fail compiling source for pytest's own traceback display ("AST constructor
-        # recursion depth mismatch"), which ends the run with an internal error.
-        "--tb=native",
-    ]
-    started = time.monotonic()
-    with contextlib.redirect_stdout(io.StringIO()) as log:
-        status = int(pytest.main(args))
-        if status == pytest.ExitCode.INTERNAL_ERROR:
-            # An internal error says nothing about the clause either way: run the variant again,
-            # and let the second run's verdict stand.
-            status = int(pytest.main(args))
-    seconds = round(time.monotonic() - started, 2)
-    verdict = "missing"
-    data_file = report / "conformance.json"
-    if data_file.exists():
-        verdict = json.loads(data_file.read_text())["clauses"].get(clause, {}).get("verdict", "missing")
-    return {"clause": clause, "exit": status, "verdict": verdict, "seconds": seconds, "log": log.getvalue()[-3000:]}
+    result = run_suite_here(api, profile, out / clause, "--contract-only", clause,
+                            "--contract-mock-misbehave", clause, "--contract-no-shrink",
+                            # advisory clauses too: a departure from one fails, so it shows as caught
+                            "--contract-strict")
+    return {"clause": clause, "exit": result["exit"], "verdict": result["verdicts"].get(clause, "missing"),
+            "seconds": result["seconds"], "log": result["log"]}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -72,7 +72,7 @@ def test_reports_carry_the_evidence(tmp_path: Path) -> None:
     catalog = [BY_ID[i] for i in ("KIN-SPS-002", "KIN-SPS-003", "KIN-KIL-003", "KIN-KIL-001")]
     paths = write_reports(tmp_path, _ledger(), catalog, targets={"kinetica": "http://h"}, profile="impl")
     md = paths["markdown"].read_text()
-    assert "1 passed, 1 failed, 1 skipped, 1 not covered" in md
+    assert "1 failed, 0 advisory, 1 passed, 0 blocked, 1 skipped, 1 not covered" in md
     assert "expected an empty answer" in md and "POST http://h/show/proc/status" in md
     assert "curl -sS -X POST -H 'Content-Type: application/json' --data-raw '{\"run_id\": \"r1\"}'" in md
     assert "needs the control plane" in md
@@ -81,6 +81,24 @@ def test_reports_carry_the_evidence(tmp_path: Path) -> None:
     data = json.loads(paths["json"].read_text())
     assert data["clauses"]["KIN-SPS-002"]["verdict"] == "failed"
     assert render_markdown(_ledger(), catalog, targets={}, profile="docs").count("| KIN-") == 4
+
+
+def test_advisories_and_blocked_clauses_are_verdicts_of_their_own(tmp_path: Path) -> None:
+    ledger = _ledger()
+    exchange = Exchange("GET", "http://h/api/v1/runs/x", {}, b"", 404, {"content-type": "application/json"},
+                        b'{"detail": "gone"}')
+    ledger.add(OutcomeRecord("t::d", ["PRA-ERR-003"], "call", "advisory", "expected 'Job not found: x'",
+                             [exchange.to_dict()]))
+    ledger.add(OutcomeRecord("t::d", ["PRA-ERR-003"], "call", "passed"))
+    ledger.add(OutcomeRecord("t::e", ["KIN-KIL-001"], "call", "blocked", "blocked by KIN-EXE-001"))
+    assert ledger.verdict("PRA-ERR-003") == "advisory"  # a departure outweighs the passes
+    assert ledger.verdict("KIN-KIL-001") == "blocked"
+    catalog = [BY_ID[i] for i in ("KIN-SPS-002", "KIN-KIL-001", "PRA-ERR-003")]
+    md = write_reports(tmp_path, ledger, catalog, targets={}, profile="impl")["markdown"].read_text()
+    assert "## Advisories" in md and "expected 'Job not found: x'" in md and "curl -sS -X GET" in md
+    assert "| KIN-KIL-001 | blocked |" in md and "blocked by KIN-EXE-001" in md
+    data = json.loads((tmp_path / "conformance.json").read_text())
+    assert data["clauses"]["PRA-ERR-003"]["level"] == "advisory"
 
 
 def test_curl_reproduces_binary_bodies_byte_for_byte() -> None:

@@ -1,0 +1,225 @@
+"""Kinetica's latitudes and, for each non-default choice, the rewrite that makes it (see mockserver.vary).
+
+Each rewrite answers as another correct Kinetica would: it changes only what the pages and the gpudb
+client leave open. The catalog with sources is `contract_tests.latitudes`; ids and choices match.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from mockserver.kinetica.wire import BINARY, decode_response_record, to_json_form, wrap_binary
+from mockserver.misbehave import Breaker, Exchange
+from mockserver.misbehave_kinetica import ok
+from mockserver.spec.loader import load_schema
+from mockserver.vary import Latitude, reversed_keys
+
+__all__ = ["LATITUDES", "VARIATIONS", "ignore_undocumented_values", "segments_for"]
+
+KIN = "kinetica"
+
+ERROR_STATUS = "LAT-KIN-ERROR-STATUS"
+JOB_RESPONSE = "LAT-KIN-JOB-RESPONSE"
+JOB_ENCODING = "LAT-KIN-JOB-ENCODING"
+OPTION_VALUES = "LAT-KIN-OPTION-VALUES"
+SEGMENTS = "LAT-KIN-SEGMENTS"
+RUN_ID = "LAT-KIN-RUN-ID"
+JOB_ID = "LAT-KIN-JOB-ID"
+MESSAGES = "LAT-KIN-MESSAGES"
+INFO = "LAT-KIN-INFO"
+KEY_ORDER = "LAT-KIN-KEY-ORDER"
+
+LATITUDES = (
+    Latitude(ERROR_STATUS, KIN, ("400", "200", "422"), "the HTTP status of an ERROR answer"),
+    Latitude(JOB_RESPONSE, KIN, ("record", "wrapper"),
+             "what a DONE job's job_response(_str) holds: the endpoint's record, or its whole wrapper"),
+    Latitude(JOB_ENCODING, KIN, ("as-submitted", "json"), "the encoding a binary-submitted job answers in"),
+    Latitude(OPTION_VALUES, KIN, ("refuse", "ignore"), "an option value outside its documented list"),
+    Latitude(SEGMENTS, KIN, ("4", "1", "7"), "how many data segments a distributed run has"),
+    Latitude(RUN_ID, KIN, ("sequence", "uuid"), "the format of run ids"),
+    Latitude(JOB_ID, KIN, ("sequence", "large"), "the values of job ids"),
+    Latitude(MESSAGES, KIN, ("mock", "reworded"), "the wording of error messages"),
+    Latitude(INFO, KIN, ("empty", "extra"), "what the `info` maps of answers carry"),
+    Latitude(KEY_ORDER, KIN, ("record", "reversed"), "the order of keys in JSON objects"),
+)
+
+
+def segments_for(choice: str) -> int | None:
+    """The data-segment count a SEGMENTS choice asks for (None: the scenario's own)."""
+    return None if choice == "4" else int(choice)
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _everywhere(ex: Exchange) -> bool:
+    return bool(ex.endpoint)
+
+
+def _at(*endpoints: str) -> Callable[[Exchange], bool]:
+    return lambda ex: ex.endpoint in endpoints
+
+
+def _record_name(endpoint: str) -> str:
+    return endpoint.strip("/").replace("/", "_") + "_response"
+
+
+# -- ERROR under another HTTP status ---------------------------------------------------------------
+def _error_status(status: int) -> Callable[[Exchange, dict[str, Any]], None]:
+    def rewrite(ex: Exchange, state: dict[str, Any]) -> None:
+        if ex.wrapper is not None and ex.wrapper.get("status") == "ERROR" and ex.status == 400:
+            ex.status = status
+    return rewrite
+
+
+# -- what a job's response holds --------------------------------------------------------------------
+def _done_job(ex: Exchange) -> bool:
+    return ex.endpoint == "/get/job" and ok(ex) and ex.data.get("job_status") == "DONE"
+
+
+def _wrap_job_response(ex: Exchange, state: dict[str, Any]) -> None:
+    """The whole JSON wrapper of the endpoint's answer in job_response_str (binary: the Avro wrapper)."""
+    if not _done_job(ex):
+        return
+    job = ex.data
+    record = _record_name(job["endpoint"])
+    if job.get("response_encoding") == "json" and job.get("job_response_str"):
+        job["job_response_str"] = json.dumps({"status": "OK", "message": "", "data_type": record, "data": "",
+                                              "data_str": job["job_response_str"]})
+    elif job.get("response_encoding") == "binary" and job.get("job_response"):
+        payload = job["job_response"].encode("latin-1")
+        job["job_response"] = wrap_binary("OK", "", record, payload).decode("latin-1")
+
+
+def _job_in_json(ex: Exchange, state: dict[str, Any]) -> None:
+    """A binary-submitted job answers in JSON all the same."""
+    if not _done_job(ex) or ex.data.get("response_encoding") != "binary":
+        return
+    job = ex.data
+    record = decode_response_record(job["endpoint"], job["job_response"].encode("latin-1"), BINARY)
+    job.update(response_encoding="json", job_response="", job_response_str=json.dumps(to_json_form(record)))
+
+
+# -- option values outside their documented list ----------------------------------------------------
+@cache
+def _documented_values(endpoint: str) -> dict[str, frozenset[str]]:
+    """Per option, the values its page lists ("The supported values are: ..."), lower-cased."""
+    operation = endpoint.strip("/").replace("/", "_")
+    try:
+        schema = load_schema(f"kinetica/{operation}.request.json")
+    except FileNotFoundError:
+        return {}
+    options = schema.get("properties", {}).get("options", {}).get("properties", {})
+    return {name: frozenset(str(v).lower() for v in sub["enum"]) for name, sub in options.items()
+            if isinstance(sub, dict) and "enum" in sub}
+
+
+def ignore_undocumented_values(ex: Exchange, state: dict[str, Any]) -> None:
+    request = ex.request_json if isinstance(ex.request_json, dict) else None
+    options = request.get("options") if request else None
+    if not isinstance(options, dict):
+        return
+    listed = _documented_values(ex.endpoint)
+    for name, value in list(options.items()):
+        if name in listed and isinstance(value, str) and value and value.lower() not in listed[name]:
+            del options[name]  # as if the option had not been given
+
+
+# -- id formats --------------------------------------------------------------------------------------
+_RUN_PREFIX = "3f2a9c1e-7b4d-4e8a-9c6f-"  # a UUID whose last group carries the mock's run id
+
+
+def _uuid_run_id(run_id: str) -> str:
+    return f"{_RUN_PREFIX}{int(run_id):012d}" if run_id.isdigit() else run_id
+
+
+def _mock_run_id(value: str) -> str:
+    tail = value[len(_RUN_PREFIX):]
+    return str(int(tail)) if value.startswith(_RUN_PREFIX) and tail.isdigit() else value
+
+
+_RUN_ID_FIELDS = ("run_id",)
+_RUN_ID_MAPS = ("overall_statuses", "statuses", "messages", "params", "bin_params", "input_table_names",
+                "input_column_names", "output_table_names", "options", "output", "timings", "results",
+                "bin_results", "proc_names")
+
+
+def _run_ids_in(ex: Exchange, state: dict[str, Any]) -> None:
+    request = ex.request_json
+    if isinstance(request, dict) and isinstance(request.get("run_id"), str):
+        request["run_id"] = _mock_run_id(request["run_id"])
+
+
+def _run_ids_out(ex: Exchange, state: dict[str, Any]) -> None:
+    data = ex.data
+    if not ok(ex):
+        return
+    for name in _RUN_ID_FIELDS:
+        if isinstance(data.get(name), str):
+            data[name] = _uuid_run_id(data[name])
+    if isinstance(data.get("run_ids"), list):
+        data["run_ids"] = [_uuid_run_id(r) for r in data["run_ids"]]
+    if ex.endpoint == "/show/proc/status":
+        for name in _RUN_ID_MAPS:
+            if isinstance(data.get(name), dict):
+                data[name] = {_uuid_run_id(k): v for k, v in data[name].items()}
+    if ex.endpoint == "/show/proc" and isinstance(data.get("options"), list):
+        for options in data["options"]:
+            if isinstance(options, dict) and options.get("auto_start_run_id"):
+                options["auto_start_run_id"] = ",".join(
+                    _uuid_run_id(r) for r in options["auto_start_run_id"].split(","))
+
+
+_JOB_OFFSET = 7_340_000_000_000  # large, not starting at 1: still a long, as the record says
+
+
+def _job_ids_in(ex: Exchange, state: dict[str, Any]) -> None:
+    request = ex.request_json
+    if isinstance(request, dict) and isinstance(request.get("job_id"), int) and request["job_id"] > _JOB_OFFSET:
+        request["job_id"] -= _JOB_OFFSET
+
+
+def _job_ids_out(ex: Exchange, state: dict[str, Any]) -> None:
+    if ok(ex) and isinstance(ex.data.get("job_id"), int):
+        ex.data["job_id"] += _JOB_OFFSET
+
+
+# -- wording, info maps, key order --------------------------------------------------------------------
+def _reword(ex: Exchange, state: dict[str, Any]) -> None:
+    if ex.wrapper is not None and ex.wrapper.get("status") == "ERROR" and ex.wrapper.get("message"):
+        ex.wrapper["message"] = f"Request refused ({ex.endpoint or ex.path}): {ex.wrapper['message']}"
+
+
+def _extra_info(ex: Exchange, state: dict[str, Any]) -> None:
+    if ok(ex) and isinstance(ex.data.get("info"), dict):
+        ex.data["info"] = {**ex.data["info"], "server_note": "answered by a variation of the mock"}
+
+
+def _reverse_key_order(ex: Exchange, state: dict[str, Any]) -> None:
+    if ex.encoding != "json":
+        return  # Avro records have one field order: the schema's
+    if ex.wrapper is not None:
+        ex.wrapper = reversed_keys(ex.wrapper)
+    if ok(ex):
+        ex.data = reversed_keys(ex.data)
+
+
+def _variation(latitude: str, choice: str, applies: Callable[[Exchange], bool] = _everywhere, **hooks: Any) -> Breaker:
+    return Breaker(f"{latitude}={choice}", KIN, applies, **hooks)
+
+
+VARIATIONS = (
+    _variation(ERROR_STATUS, "200", after=_error_status(200)),
+    _variation(ERROR_STATUS, "422", after=_error_status(422)),
+    _variation(JOB_RESPONSE, "wrapper", _at("/get/job"), after=_wrap_job_response),
+    _variation(JOB_ENCODING, "json", _at("/get/job"), after=_job_in_json),
+    _variation(OPTION_VALUES, "ignore", before=ignore_undocumented_values),
+    _variation(RUN_ID, "uuid", _at("/execute/proc", "/show/proc/status", "/kill/proc", "/show/proc"),
+               before=_run_ids_in, after=_run_ids_out),
+    _variation(JOB_ID, "large", _at("/create/job", "/get/job"), before=_job_ids_in, after=_job_ids_out),
+    _variation(MESSAGES, "reworded", after=_reword),
+    _variation(INFO, "extra", after=_extra_info),
+    _variation(KEY_ORDER, "reversed", after=_reverse_key_order),
+)
+

@@ -1,0 +1,115 @@
+"""Latitudes: choices the contract leaves open, which the mock can make differently on request.
+
+The pages (and, for PraisonAI's `impl` profile, the reference implementation) leave many things to
+the implementer: the HTTP status of a Kinetica ERROR answer, what a job's response holds, id formats,
+the wording of messages, key order... The mock makes one choice by default; `Variation` holds the
+other choices in force (`{"LAT-KIN-ERROR-STATUS": "200"}`), so that the conformance suite can be
+shown to pass under each of them (the variation matrix, the false-positive twin of the kill matrix).
+
+Each API declares its latitudes (`Latitude`: id, choices, default first) and, for every non-default
+choice, a rewrite on the wire: a `Breaker` of `mockserver.misbehave` keyed `"ID=CHOICE"`, which a
+`MisbehaviourMiddleware` innermost around the API applies. Those rewrites answer as another correct
+implementation would; they break no clause. Choices that are not about the wire (how many data
+segments a run has) are read by the model's factory through `Variation.choice`.
+
+Set with `Mock(vary={...})`, `mockserver serve --vary ID=CHOICE`, or `/_mock/vary`; kept across
+resets, like the misbehaviour switch.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Latitude", "Variation", "VariationError", "parse_choices", "reversed_keys"]
+
+
+@dataclass(frozen=True)
+class Latitude:
+    """One choice left open. `choices[0]` is what the mock does unless told otherwise."""
+
+    id: str
+    api: str
+    choices: tuple[str, ...]
+    summary: str
+
+    @property
+    def default(self) -> str:
+        return self.choices[0]
+
+
+class VariationError(ValueError):
+    pass
+
+
+class Variation:
+    """The non-default latitude choices in force; thread-safe, shared by middleware and control route."""
+
+    def __init__(self, latitudes: Iterable[Latitude], choices: Mapping[str, str] | None = None) -> None:
+        self._lock = threading.Lock()
+        self.latitudes = {lat.id: lat for lat in latitudes}
+        self._choices: dict[str, str] = {}
+        self.set(choices or {})
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """The latitudes whose choice is not the default, and the choice."""
+        return dict(self._choices)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        """`ID=CHOICE` keys, which the variations' rewrites are registered under."""
+        return frozenset(f"{k}={v}" for k, v in self._choices.items())
+
+    def choice(self, latitude_id: str) -> str:
+        return self._choices.get(latitude_id) or self.latitudes[latitude_id].default
+
+    def check(self, choices: Mapping[str, str]) -> dict[str, str]:
+        """`choices` with defaults dropped; unknown ids or choices raise VariationError naming the valid ones."""
+        kept: dict[str, str] = {}
+        for key, value in choices.items():
+            latitude = self.latitudes.get(key)
+            if latitude is None:
+                raise VariationError(f"no latitude {key!r}; latitudes: {', '.join(sorted(self.latitudes))}")
+            if value not in latitude.choices:
+                raise VariationError(f"{key}: no choice {value!r}; choices: {', '.join(latitude.choices)}")
+            if value != latitude.default:
+                kept[key] = value
+        return kept
+
+    def set(self, choices: Mapping[str, str]) -> None:
+        """Replace the choices in force (validated first: a bad request changes nothing)."""
+        kept = self.check(choices)
+        with self._lock:
+            self._choices = kept
+
+    def clear(self) -> None:
+        self.set({})
+
+    def describe(self) -> dict[str, object]:
+        return {"choices": self.choices,
+                "latitudes": [{"id": lat.id, "api": lat.api, "choices": list(lat.choices),
+                               "default": lat.default, "summary": lat.summary}
+                              for lat in sorted(self.latitudes.values(), key=lambda lat: lat.id)]}
+
+
+def parse_choices(values: Iterable[str]) -> dict[str, str]:
+    """`["LAT-X=a", ...]` (the CLI's and the plugin's form) to `{"LAT-X": "a"}`."""
+    parsed: dict[str, str] = {}
+    for raw in values:
+        key, sep, value = raw.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise VariationError(f"expected ID=CHOICE, got {raw!r}")
+        parsed[key.strip()] = value.strip()
+    return parsed
+
+
+def reversed_keys(value: Any) -> Any:
+    """A JSON value with the keys of every object in reverse order (JSON objects are unordered)."""
+    if isinstance(value, dict):
+        return {k: reversed_keys(value[k]) for k in reversed(list(value))}
+    if isinstance(value, list):
+        return [reversed_keys(v) for v in value]
+    return value

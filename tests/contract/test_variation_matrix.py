@@ -1,0 +1,72 @@
+"""No false failures: the suite passes the mock under every choice the contract leaves open.
+
+The twin of the kill matrix. Every non-default choice of every latitude the mock can vary, and once
+every latitude on a non-default choice at once, gets a whole run of the suite
+(variation_matrix_runner.py, one subprocess per API and profile, in parallel); each must pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from contract_tests.latitudes import BY_ID
+from mockserver.runtime import LATITUDES, VARIATIONS
+from tests.contract.variation_matrix_runner import ALL, choices
+from tests.once import once_per_run
+
+REPO = Path(__file__).resolve().parents[2]
+RUNNER = Path(__file__).with_name("variation_matrix_runner.py")
+VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai", "impl"),
+            "praisonai-docs": ("praisonai", "docs")}
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict]]:
+    return once_per_run(tmp_path_factory, "variation-matrix", build_matrix)  # type: ignore[no-any-return]
+
+
+def build_matrix(out: Path) -> dict[str, dict[str, dict]]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    procs = {name: subprocess.Popen([sys.executable, str(RUNNER), "--api", api, "--profile", profile,
+                                     "--out", str(out / name)], env=env, cwd=str(out),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for name, (api, profile) in VARIANTS.items()}
+    results: dict[str, dict[str, dict]] = {}
+    for name, proc in procs.items():
+        log, _ = proc.communicate(timeout=900)
+        assert proc.returncode == 0, f"the {name} variation matrix did not run:\n{log[-4000:]}"
+        results[name] = {r["variant"]: r for r in json.loads((out / name / "matrix.json").read_text())}
+    return results
+
+
+CASES = [(name, choice) for name, (api, _) in VARIANTS.items() for choice in [*choices(api), ALL]]
+
+
+@pytest.mark.parametrize(("variant", "choice"), CASES, ids=[f"{v}:{c}" for v, c in CASES])
+def test_every_allowed_choice_passes(matrix: dict[str, dict[str, dict]], variant: str, choice: str) -> None:
+    result = matrix[variant][choice]
+    assert result["exit"] == 0 and not result["failed"], (
+        f"the suite failed a correct implementation ({choice}): clauses {result['failed']}\n{result['log']}")
+
+
+def test_the_mock_varies_only_catalogued_latitudes_with_their_choices() -> None:
+    for latitude in LATITUDES:
+        entry = BY_ID.get(latitude.id)
+        assert entry is not None, f"{latitude.id} is varied by the mock but not in contract_tests.latitudes"
+        assert entry.api == latitude.api and entry.choices == latitude.choices, (
+            f"{latitude.id}: the mock's choices {latitude.choices} differ from the catalog's {entry.choices}")
+
+
+def test_every_non_default_choice_has_its_rewrite_or_is_the_models() -> None:
+    rewritten = {b.clause for b in VARIATIONS}
+    model_made = {"LAT-KIN-SEGMENTS", "LAT-PRA-JOB-ID"}
+    for latitude in LATITUDES:
+        for choice in latitude.choices[1:]:
+            assert f"{latitude.id}={choice}" in rewritten or latitude.id in model_made, (
+                f"{latitude.id}={choice} has no rewrite in the mock")

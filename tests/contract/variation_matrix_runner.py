@@ -1,0 +1,59 @@
+"""Run the whole conformance suite against the embedded mock under each latitude choice.
+
+    python tests/contract/variation_matrix_runner.py --api kinetica --profile impl --out DIR [ID=CHOICE ...]
+
+For each non-default choice of each latitude of the API (default: all of them), and once more with
+every latitude on a non-default choice at once ("all"), the suite runs in this process against an
+embedded mock making that choice. Every run must pass: a failure is the suite asserting something
+the contract leaves open. DIR/matrix.json sums up the exit status and the failed clauses per choice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from mockserver.runtime import LATITUDES
+from tests.contract.matrix import run_suite_here
+
+ALL = "all"
+
+
+def choices(api: str) -> list[str]:
+    return [f"{lat.id}={choice}" for lat in LATITUDES if lat.api == api for choice in lat.choices[1:]]
+
+
+def together(api: str) -> list[str]:
+    """Every latitude of the API on its first non-default choice, at once."""
+    return [f"{lat.id}={lat.choices[1]}" for lat in LATITUDES if lat.api == api]
+
+
+def run_variant(api: str, profile: str, name: str, picked: list[str], out: Path) -> dict[str, object]:
+    vary = [arg for choice in picked for arg in ("--contract-mock-vary", choice)]
+    result = run_suite_here(api, profile, out / name.replace("=", "_"), *vary)
+    failed = sorted(c for c, v in result["verdicts"].items() if v == "failed")
+    return {"variant": name, "exit": result["exit"], "failed": failed, "seconds": result["seconds"],
+            "log": result["log"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--api", required=True, choices=("kinetica", "praisonai"))
+    parser.add_argument("--profile", default="impl", choices=("impl", "docs"))
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("variants", nargs="*", help=f"ID=CHOICE, or {ALL} (default: every choice and {ALL})")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    wanted = args.variants or [*choices(args.api), ALL]
+    results = [run_variant(args.api, args.profile, name, together(args.api) if name == ALL else [name], args.out)
+               for name in wanted]
+    (args.out / "matrix.json").write_text(json.dumps(results, indent=1))
+    for r in results:
+        print(f"{r['variant']:32} exit={r['exit']} failed={','.join(r['failed']) or '-'} {r['seconds']}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
