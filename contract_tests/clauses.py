@@ -267,7 +267,8 @@ CLAUSES: tuple[Clause, ...] = (
        "completed_at is an ISO 8601 timestamp once the job succeeded, failed or was cancelled, and "
        "absent before."),
     _p("PRA-STA-009", "praisonai/get-run-status.mdx:49",
-       "retry_after is a positive integer number of seconds while the job is unfinished."),
+       "retry_after is a positive integer number of seconds while the job is unfinished (impl: always "
+       "sent; docs: when sent, get-run-status.mdx:144-145)."),
     _p("PRA-STA-010", "praisonai/get-run-status.mdx:53",
        "A failed job carries a non-empty error message."),
     _p("PRA-STA-011", "praisonai/get-run-status.mdx:135",

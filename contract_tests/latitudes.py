@@ -108,7 +108,7 @@ LATITUDES: tuple[Latitude, ...] = (
        "failed-timed-out", "other", profiles=DOCS),
     _p("LAT-PRA-SSE-FRAMING", "praisonai/stream-run.mdx:22-43, 178",
        "Extra SSE fields: `event:` lines naming the event, `id:`, comments as keep-alives.",
-       "data-only", "named"),
+       "data-only", "named", profiles=DOCS),
     _p("LAT-PRA-LIST-ORDER", "praisonai/list-runs.mdx:9", "The order of the listed jobs.",
        "newest-first", "oldest-first"),
     _p("LAT-PRA-RETENTION", "praisonai/get-run-status.mdx (silent); praisonai 4.7.19 jobs/store.py:186-207",

@@ -15,6 +15,7 @@ from typing import Any
 from mockserver.kinetica.variations import ignore_undocumented_values
 from mockserver.misbehave import Breaker, Exchange
 from mockserver.misbehave_kinetica import make_error, make_ok, ok
+from mockserver.praisonai.variations import clamp_page_size
 
 KIN, PRA = "kinetica", "praisonai"
 TERMINAL_K = {"complete", "error", "killed"}
@@ -761,7 +762,7 @@ P: list[Breaker] = [
         "PRA-STA-009",
         PRA,
         route("GET"),
-        after=body_when(200, lambda ex, b, s: b.get("status") in ("queued", "running") and b.pop("retry_after", None)),
+        after=body_when(200, lambda ex, b, s: b.get("status") in ("queued", "running") and b.update(retry_after=0)),
     ),
     Breaker(
         "PRA-STA-010",
@@ -923,19 +924,17 @@ P: list[Breaker] = [
 
 # -- clauses split off by the latitude review (issue 9) ---------------------------------------------
 def _progress_falls(ex: Exchange, job: dict[str, Any], state: dict[str, Any]) -> None:
-    """A running job's progress drops by ten points at every poll."""
-    if job.get("job_status") == "RUNNING":
-        state["polls"] = state.get("polls", 0) + 1
-        job["progress"] = max(0, 90 - 10 * state["polls"])
+    """Progress reads 50 while the job runs, then falls back to 10 once it has ended."""
+    job["progress"] = 50 if job.get("job_status") == "RUNNING" else 10
 
 
 LATITUDE_REVIEW = [
-    Breaker("PRA-ERR-003", PRA, route(None), after=body_when(404, lambda ex, b, s: b.update(detail="no such job"))),
+    Breaker("PRA-ERR-003", PRA, lambda ex: bool(RUN_PATH.match(ex.path)),
+            after=body_when(404, lambda ex, b, s: b.update(detail="no such job"))),
     Breaker("PRA-SUB-009D", PRA, route("GET", None), after=body_when(
         200, lambda ex, b, s: "time" in str(b.get("error", "")).lower() and b.update(error="the agent stopped"))),
     Breaker("KIN-JOB-012", KIN, at("/get/job"), after=on_data(_progress_falls)),
-    Breaker("PRA-LST-008D", PRA, route("GET", listing=True),
-            before=lambda ex, s: ex.query_value("page_size") in ("0", "101") and ex.set_query("page_size", "100")),
+    Breaker("PRA-LST-008D", PRA, route("GET", listing=True), before=clamp_page_size),
 ]
 
 BREAKERS: list[Breaker] = [*K, *P, *LATITUDE_REVIEW]

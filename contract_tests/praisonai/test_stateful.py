@@ -16,6 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from contract_tests.hypo import contract_settings
 from contract_tests.praisonai.checks import ORDER, History
 from contract_tests.praisonai.client import STATUSES, TERMINAL, PraisonTarget
+from contract_tests.violation import checking
 
 clause = pytest.mark.clause
 
@@ -59,12 +60,17 @@ class PraisonMachine(RuleBasedStateMachine):
         key = data.draw(st.sampled_from(live_keys))
         response = self.pra.submit(config=self.pra.hints(), session_id=self.session,
                                    headers={"Idempotency-Key": key})
-        assert response.status_code == self._code(409, 202), f"repeated key answered {response.status_code}"
+        with checking(self._side("PRA-SUB-007")):
+            assert response.status_code == self._code(409, 202), f"repeated key answered {response.status_code}"
         assert response.json()["job_id"] == self.keys[key], "expected the repeated key to return the same job"
 
     @rule(units=st.sampled_from([0.5, 1, 2, 5]))
     def pass_time(self, units: float) -> None:
         self.pra.pass_time(units * self.pra.unit)
+
+    def _side(self, clause: str) -> str:
+        """The profile's side of a point where the pages and the reference disagree (`...D` / `...I`)."""
+        return clause + ("D" if self.docs else "I")
 
     def _pick(self, data: st.DataObject) -> str | None:
         alive = sorted(j for j in self.jobs if j not in self.deleted)
@@ -87,7 +93,8 @@ class PraisonMachine(RuleBasedStateMachine):
         response = self.pra.cancel(job_id)
         states = self._states(job_id, before)
         allowed = ({self._code(400, 409)} if states & TERMINAL else set()) | ({200} if states - TERMINAL else set())
-        assert response.status_code in allowed, f"cancel of a {before} job answered {response.status_code}"
+        with checking(self._side("PRA-CAN-002") if states <= TERMINAL else self._side("PRA-CAN-001")):
+            assert response.status_code in allowed, f"cancel of a {before} job answered {response.status_code}"
         if response.status_code == 200:
             assert response.json()["status"] == "cancelled"
             self.jobs[job_id].cancelled_while_queued = self.pra.has_control and before == "queued"
@@ -102,7 +109,8 @@ class PraisonMachine(RuleBasedStateMachine):
         states = self._states(job_id, before) if response.status_code != 204 else {before} | (
             TERMINAL if not self.pra.has_control else set())
         allowed = ({204} if states & TERMINAL else set()) | ({self._code(400, 409)} if states - TERMINAL else set())
-        assert response.status_code in allowed, f"delete of a {before} job answered {response.status_code}"
+        with checking("PRA-DEL-001" if states <= TERMINAL else self._side("PRA-DEL-002")):
+            assert response.status_code in allowed, f"delete of a {before} job answered {response.status_code}"
         if response.status_code == 204:
             self.deleted.add(job_id)
 
@@ -114,14 +122,18 @@ class PraisonMachine(RuleBasedStateMachine):
         before = self.pra.status(job_id)["status"]
         response = self.pra.get(job_id, "/result")
         allowed = set()
-        for status in self._states(job_id, before):
+        states = self._states(job_id, before)
+        for status in states:
             if status == "succeeded":
                 allowed.add(200)
             elif status in TERMINAL:
                 allowed.add(self._code(400, 200))
             else:
                 allowed.add(self._code(400, 409))
-        assert response.status_code in allowed, f"result of a {before} job answered {response.status_code}"
+        clause = ("PRA-RES-001" if states == {"succeeded"} else self._side("PRA-RES-003") if states <= TERMINAL
+                  else self._side("PRA-RES-002"))
+        with checking(clause):
+            assert response.status_code in allowed, f"result of a {before} job answered {response.status_code}"
 
     @invariant()
     def every_job_keeps_the_contract(self) -> None:

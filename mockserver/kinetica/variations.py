@@ -31,6 +31,9 @@ JOB_ID = "LAT-KIN-JOB-ID"
 MESSAGES = "LAT-KIN-MESSAGES"
 INFO = "LAT-KIN-INFO"
 KEY_ORDER = "LAT-KIN-KEY-ORDER"
+ROLLUP = "LAT-KIN-ROLLUP"
+KILL_SETTLE = "LAT-KIN-KILL-SETTLE"
+JOB_ERROR_PAYLOAD = "LAT-KIN-JOB-ERROR-PAYLOAD"
 
 LATITUDES = (
     Latitude(ERROR_STATUS, KIN, ("400", "200", "422"), "the HTTP status of an ERROR answer"),
@@ -44,6 +47,10 @@ LATITUDES = (
     Latitude(MESSAGES, KIN, ("mock", "reworded"), "the wording of error messages"),
     Latitude(INFO, KIN, ("empty", "extra"), "what the `info` maps of answers carry"),
     Latitude(KEY_ORDER, KIN, ("record", "reversed"), "the order of keys in JSON objects"),
+    Latitude(ROLLUP, KIN, ("finished-first", "error-early"),
+             "which overall status shows while segments disagree"),
+    Latitude(KILL_SETTLE, KIN, ("at-once", "after-a-moment"), "whether a kill shows at once"),
+    Latitude(JOB_ERROR_PAYLOAD, KIN, ("empty", "filled"), "whether an ERROR job carries its endpoint's answer"),
 )
 
 
@@ -205,6 +212,40 @@ def _reverse_key_order(ex: Exchange, state: dict[str, Any]) -> None:
         ex.data = reversed_keys(ex.data)
 
 
+# -- rollups, kills and failed jobs --------------------------------------------------------------------
+def _error_early(ex: Exchange, state: dict[str, Any]) -> None:
+    """A run shows `error` as soon as one segment failed, while others still run."""
+    if not ok(ex):
+        return
+    for run_id, segments in ex.data.get("statuses", {}).items():
+        if "error" in segments.values() and ex.data["overall_statuses"].get(run_id) == "running":
+            ex.data["overall_statuses"][run_id] = "error"
+
+
+def _kill_takes_a_moment(ex: Exchange, state: dict[str, Any]) -> None:
+    """A killed run still shows running (its killed segments too) at the first status answer after the kill."""
+    if not ok(ex):
+        return
+    settling: set[str] = state.setdefault("settling", set())
+    if ex.endpoint == "/kill/proc":
+        settling.update(ex.data.get("run_ids", []))
+        return
+    for run_id in [r for r in ex.data.get("overall_statuses", {}) if r in settling]:
+        settling.discard(run_id)
+        if ex.data["overall_statuses"][run_id] == "killed":
+            ex.data["overall_statuses"][run_id] = "running"
+            segments = ex.data["statuses"].get(run_id, {})
+            segments.update({seg: "running" for seg, status in segments.items() if status == "killed"})
+
+
+def _fill_error_payload(ex: Exchange, state: dict[str, Any]) -> None:
+    """An ERROR job carries, as JSON, the ERROR answer its endpoint gave."""
+    if ok(ex) and ex.data.get("job_status") == "ERROR":
+        message = ex.data.get("status_map", {}).get("error_message", "")
+        ex.data.update(response_encoding="json", job_response="", job_response_str=json.dumps(
+            {"status": "ERROR", "message": message, "data_type": "none", "data": "", "data_str": ""}))
+
+
 def _variation(latitude: str, choice: str, applies: Callable[[Exchange], bool] = _everywhere, **hooks: Any) -> Breaker:
     return Breaker(f"{latitude}={choice}", KIN, applies, **hooks)
 
@@ -221,5 +262,8 @@ VARIATIONS = (
     _variation(MESSAGES, "reworded", after=_reword),
     _variation(INFO, "extra", after=_extra_info),
     _variation(KEY_ORDER, "reversed", after=_reverse_key_order),
+    _variation(ROLLUP, "error-early", _at("/show/proc/status"), after=_error_early),
+    _variation(KILL_SETTLE, "after-a-moment", _at("/kill/proc", "/show/proc/status"), after=_kill_takes_a_moment),
+    _variation(JOB_ERROR_PAYLOAD, "filled", _at("/get/job"), after=_fill_error_payload),
 )
 

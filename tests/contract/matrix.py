@@ -9,11 +9,19 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# One runner subprocess per API and profile, in parallel.
+VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai", "impl"),
+            "praisonai-docs": ("praisonai", "docs")}
 
 
 def run_suite_here(api: str, profile: str, report: Path, *extra: str) -> dict[str, Any]:
@@ -39,3 +47,18 @@ def run_suite_here(api: str, profile: str, report: Path, *extra: str) -> dict[st
     clauses = json.loads(data_file.read_text())["clauses"] if data_file.exists() else {}
     return {"exit": status, "verdicts": {cid: c.get("verdict", "missing") for cid, c in clauses.items()},
             "seconds": round(time.monotonic() - started, 2), "log": log.getvalue()[-3000:]}
+
+
+def run_matrix(runner: Path, out: Path, key: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every variant's runner at once; its matrix.json rows by `key`, per variant."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    procs = {name: subprocess.Popen([sys.executable, str(runner), "--api", api, "--profile", profile,
+                                     "--out", str(out / name)], env=env, cwd=str(out),
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             for name, (api, profile) in VARIANTS.items()}
+    results: dict[str, dict[str, dict[str, Any]]] = {}
+    for name, proc in procs.items():
+        log, _ = proc.communicate(timeout=1200)
+        assert proc.returncode == 0, f"the {name} matrix did not run:\n{log[-4000:]}"
+        results[name] = {r[key]: r for r in json.loads((out / name / "matrix.json").read_text())}
+    return results

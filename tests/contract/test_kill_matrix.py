@@ -7,23 +7,16 @@ suite fail with that very clause marked failed in the conformance report.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from contract_tests.clauses import clauses_for, families
 from mockserver.misbehave_breakers import BREAKERS
+from tests.contract.matrix import VARIANTS, run_matrix
 from tests.once import once_per_run
 
-REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("kill_matrix_runner.py")
-
-VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai", "impl"),
-            "praisonai-docs": ("praisonai", "docs")}
 
 
 @pytest.fixture(scope="module")
@@ -32,17 +25,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict
 
 
 def build_matrix(out: Path) -> dict[str, dict[str, dict]]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    procs = {name: subprocess.Popen([sys.executable, str(RUNNER), "--api", api, "--profile", profile,
-                                     "--out", str(out / name)], env=env, cwd=str(out),
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for name, (api, profile) in VARIANTS.items()}
-    results: dict[str, dict[str, dict]] = {}
-    for name, proc in procs.items():
-        log, _ = proc.communicate(timeout=900)
-        assert proc.returncode == 0, f"the {name} kill matrix did not run:\n{log[-4000:]}"
-        results[name] = {r["clause"]: r for r in json.loads((out / name / "matrix.json").read_text())}
-    return results
+    return run_matrix(RUNNER, out, "clause")
 
 
 CASES = [(name, c.id) for name, (api, profile) in VARIANTS.items() for c in clauses_for(api, profile)]

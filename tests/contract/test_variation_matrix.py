@@ -7,23 +7,17 @@ every latitude on a non-default choice at once, gets a whole run of the suite
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from contract_tests.latitudes import BY_ID
 from mockserver.runtime import LATITUDES, VARIATIONS
-from tests.contract.variation_matrix_runner import ALL, choices
+from tests.contract.matrix import VARIANTS, run_matrix
+from tests.contract.variation_matrix_runner import ALL, BROKEN, choices, precision
 from tests.once import once_per_run
 
-REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("variation_matrix_runner.py")
-VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai", "impl"),
-            "praisonai-docs": ("praisonai", "docs")}
 
 
 @pytest.fixture(scope="module")
@@ -32,20 +26,11 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, dict
 
 
 def build_matrix(out: Path) -> dict[str, dict[str, dict]]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    procs = {name: subprocess.Popen([sys.executable, str(RUNNER), "--api", api, "--profile", profile,
-                                     "--out", str(out / name)], env=env, cwd=str(out),
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-             for name, (api, profile) in VARIANTS.items()}
-    results: dict[str, dict[str, dict]] = {}
-    for name, proc in procs.items():
-        log, _ = proc.communicate(timeout=900)
-        assert proc.returncode == 0, f"the {name} variation matrix did not run:\n{log[-4000:]}"
-        results[name] = {r["variant"]: r for r in json.loads((out / name / "matrix.json").read_text())}
-    return results
+    return run_matrix(RUNNER, out, "variant")
 
 
-CASES = [(name, choice) for name, (api, _) in VARIANTS.items() for choice in [*choices(api), ALL]]
+CASES = [(name, choice) for name, (api, profile) in VARIANTS.items() for choice in [*choices(api, profile), ALL]]
+PRECISE = [(name, broken) for name, (api, profile) in VARIANTS.items() for broken in precision(api, profile)]
 
 
 @pytest.mark.parametrize(("variant", "choice"), CASES, ids=[f"{v}:{c}" for v, c in CASES])
@@ -53,6 +38,15 @@ def test_every_allowed_choice_passes(matrix: dict[str, dict[str, dict]], variant
     result = matrix[variant][choice]
     assert result["exit"] == 0 and not result["failed"], (
         f"the suite failed a correct implementation ({choice}): clauses {result['failed']}\n{result['log']}")
+
+
+@pytest.mark.parametrize(("variant", "broken"), PRECISE, ids=[f"{v}:{b}" for v, b in PRECISE])
+def test_one_broken_clause_fails_that_clause_alone(matrix: dict[str, dict[str, dict]], variant: str,
+                                                   broken: str) -> None:
+    result = matrix[variant][broken]
+    clause = broken[len(BROKEN):]
+    assert result["exit"] != 0 and result["failed"] == [clause], (
+        f"breaking {clause} alone failed {result['failed']} (exit {result['exit']})\n{result['log']}")
 
 
 def test_the_mock_varies_only_catalogued_latitudes_with_their_choices() -> None:

@@ -5,7 +5,8 @@
 For each non-default choice of each latitude of the API (default: all of them), and once more with
 every latitude on a non-default choice at once ("all"), the suite runs in this process against an
 embedded mock making that choice. Every run must pass: a failure is the suite asserting something
-the contract leaves open. DIR/matrix.json sums up the exit status and the failed clauses per choice.
+the contract leaves open. A few runs break one clause instead ("broken:CLAUSE"): one fault must
+fail one clause, not a page of them. DIR/matrix.json sums up the exit status and the failed clauses.
 """
 
 from __future__ import annotations
@@ -15,24 +16,41 @@ import json
 import sys
 from pathlib import Path
 
+from contract_tests.latitudes import BY_ID as CATALOG
 from mockserver.runtime import LATITUDES
+from mockserver.vary import Latitude
 from tests.contract.matrix import run_suite_here
 
 ALL = "all"
+BROKEN = "broken:"
+# A few single-clause breaks, run against the whole suite: the report must fail that clause only.
+PRECISION = {"kinetica": ("KIN-KIL-001", "KIN-SPS-002"), "praisonai": ("PRA-STA-009", "PRA-SUB-002")}
 
 
-def choices(api: str) -> list[str]:
-    return [f"{lat.id}={choice}" for lat in LATITUDES if lat.api == api for choice in lat.choices[1:]]
+def _open(api: str, profile: str) -> list[Latitude]:
+    """The latitudes the mock can vary that the profile leaves open (some are the reference's clauses)."""
+    return [lat for lat in LATITUDES if lat.api == api and profile in CATALOG[lat.id].profiles]
 
 
-def together(api: str) -> list[str]:
+def choices(api: str, profile: str) -> list[str]:
+    return [f"{lat.id}={choice}" for lat in _open(api, profile) for choice in lat.choices[1:]]
+
+
+def together(api: str, profile: str) -> list[str]:
     """Every latitude of the API on its first non-default choice, at once."""
-    return [f"{lat.id}={lat.choices[1]}" for lat in LATITUDES if lat.api == api]
+    return [f"{lat.id}={lat.choices[1]}" for lat in _open(api, profile)]
+
+
+def precision(api: str, profile: str) -> list[str]:
+    return [BROKEN + clause for clause in PRECISION[api] if profile == "impl"]
 
 
 def run_variant(api: str, profile: str, name: str, picked: list[str], out: Path) -> dict[str, object]:
-    vary = [arg for choice in picked for arg in ("--contract-mock-vary", choice)]
-    result = run_suite_here(api, profile, out / name.replace("=", "_"), *vary)
+    if name.startswith(BROKEN):  # one clause broken: the whole suite must fail that clause alone
+        switches = ["--contract-mock-misbehave", name[len(BROKEN):]]
+    else:
+        switches = [arg for choice in picked for arg in ("--contract-mock-vary", choice)]
+    result = run_suite_here(api, profile, out / name.replace("=", "_"), *switches)
     failed = sorted(c for c, v in result["verdicts"].items() if v == "failed")
     return {"variant": name, "exit": result["exit"], "failed": failed, "seconds": result["seconds"],
             "log": result["log"]}
@@ -43,11 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api", required=True, choices=("kinetica", "praisonai"))
     parser.add_argument("--profile", default="impl", choices=("impl", "docs"))
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("variants", nargs="*", help=f"ID=CHOICE, or {ALL} (default: every choice and {ALL})")
+    parser.add_argument("variants", nargs="*",
+                        help=f"ID=CHOICE, {ALL}, or {BROKEN}CLAUSE (default: every choice, {ALL}, and the "
+                             "precision checks)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    wanted = args.variants or [*choices(args.api), ALL]
-    results = [run_variant(args.api, args.profile, name, together(args.api) if name == ALL else [name], args.out)
+    wanted = args.variants or [*choices(args.api, args.profile), ALL, *precision(args.api, args.profile)]
+    results = [run_variant(args.api, args.profile, name,
+                           together(args.api, args.profile) if name == ALL else [name], args.out)
                for name in wanted]
     (args.out / "matrix.json").write_text(json.dumps(results, indent=1))
     for r in results:
