@@ -96,7 +96,8 @@ LATITUDES: tuple[Latitude, ...] = (
     _p("LAT-PRA-PROGRESS", "praisonai/get-run-status.mdx:29-33; stream-run.mdx:28",
        "How progress moves and how often it is reported (going back is an advisory).", "monotone", "any"),
     _p("LAT-PRA-CANCEL-SETTLE", "praisonai/cancel-run.mdx:83",
-       "Whether a cancelled running job shows cancelled at once or after \"a moment\".",
+       "Whether a cancelled running job shows cancelled at once or after \"a moment\" (in every view: "
+       "status, listing, stream; the mock cannot vary this one yet).",
        "at-once", "after-a-moment", profiles=DOCS),
     _p("LAT-PRA-PAGE-SIZE", "praisonai/list-runs.mdx:23-25, 142",
        "page_size outside 1..100: refused with 400, or clamped (an advisory, PRA-LST-008D).",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from contract_tests.kinetica.client import TERMINAL, KineticaTarget
+from contract_tests.violation import checking
 
 gpudb = pytest.importorskip("gpudb")
 clause = pytest.mark.clause
@@ -62,8 +63,10 @@ def test_client_lifecycle(kin_hints: KineticaTarget, encoding: str) -> None:
     assert failed["overall_statuses"][bad_run] == "error"
     assert token in json.dumps(failed["messages"][bad_run]), "expected the failure message through the client"
 
-    assert list(db.kill_proc(run_id=hang_id)["run_ids"]) == [hang_id]
-    assert list(db.kill_proc(run_id="", options={"run_tag": tag})["run_ids"]) == [hang_tag]
+    with checking("KIN-KIL-001"):
+        assert list(db.kill_proc(run_id=hang_id)["run_ids"]) == [hang_id]
+    with checking("KIN-KIL-005"):
+        assert list(db.kill_proc(run_id="", options={"run_tag": tag})["run_ids"]) == [hang_tag]
     kin.wait_killed(hang_id, hang_tag)
     cleared = _status(db, "", {"run_tag": tag, "clear_complete": "true"})
     assert set(cleared["overall_statuses"]) == {hang_id, hang_tag}

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from contract_tests.kinetica.client import STATUS_VALUES, TERMINAL, KineticaTarget, segments
+from contract_tests.violation import checking
 
 clause = pytest.mark.clause
 
@@ -90,8 +91,9 @@ def test_execute_answers_at_once_with_a_new_run_id(kin_hints: KineticaTarget) ->
     assert set(status["overall_statuses"]) == {first}, f"expected the status of exactly {first}"
     assert status["overall_statuses"][first] in ("running", "none"), (
         f"expected a long run to be unfinished right after execute; got {status['overall_statuses'][first]!r}")
-    killed = kin.kill(first)
-    assert killed == [first], f"expected kill_proc to accept the run_id; got {killed!r}"
+    with checking("KIN-KIL-001"):
+        killed = kin.kill(first)
+        assert killed == [first], f"expected kill_proc to accept the run_id; got {killed!r}"
 
 
 @clause("KIN-EXE-002")
@@ -140,12 +142,15 @@ def test_run_tag_identifies_instances(kin_hints: KineticaTarget) -> None:
     mismatch = kin.status(a1, {"run_tag": tag_b})
     assert empty_answer(mismatch), f"expected run_id + other tag to return nothing; got {mismatch}"
 
-    assert kin.kill(a1, {"run_tag": tag_b}) == [], "expected run_id + other tag to kill nothing"
-    assert kin.overall(a1) == "running", "expected the instance to keep running after a mismatched kill"
-    killed = kin.kill("", {"run_tag": tag_a})
-    assert sorted(killed) == sorted([a1, a2]), f"expected the tag to kill exactly {a1}, {a2}; got {killed}"
-    assert kin.overall(b1) == "running", "expected the other tag's instance to keep running"
-    assert kin.kill(b1, {"run_tag": tag_b}) == [b1], "expected run_id + matching tag to kill it"
+    with checking("KIN-KIL-004"):
+        assert kin.kill(a1, {"run_tag": tag_b}) == [], "expected run_id + other tag to kill nothing"
+        assert kin.overall(a1) == "running", "expected the instance to keep running after a mismatched kill"
+    with checking("KIN-KIL-005"):
+        killed = kin.kill("", {"run_tag": tag_a})
+        assert sorted(killed) == sorted([a1, a2]), f"expected the tag to kill exactly {a1}, {a2}; got {killed}"
+        assert kin.overall(b1) == "running", "expected the other tag's instance to keep running"
+    with checking("KIN-KIL-004"):
+        assert kin.kill(b1, {"run_tag": tag_b}) == [b1], "expected run_id + matching tag to kill it"
 
 
 @clause("KIN-EXE-006")
@@ -359,7 +364,8 @@ def test_kill_by_run_id_stops_the_instance_for_good(kin_hints: KineticaTarget) -
     proc = kin.create_proc()
     victim = kin.execute(proc, kin.hinted(hang=True))
     bystander = kin.execute(proc, kin.hinted(hang=True))
-    assert kin.kill(victim) == [victim], "expected run_ids to name exactly the killed instance"
+    with checking("KIN-KIL-001"):
+        assert kin.kill(victim) == [victim], "expected run_ids to name exactly the killed instance"
     kin.wait_killed(victim)
     status = kin.status(victim)
     check_shape(status)
@@ -375,7 +381,8 @@ def test_killing_a_finished_or_unknown_run_kills_nothing(kin_hints: KineticaTarg
     kin = kin_hints
     run_id = kin.execute(kin.create_proc(), kin.hinted(units=1))
     before = kin.wait_finished(run_id)
-    assert kin.kill(run_id) == [], "expected killing a finished run to kill nothing"
+    with checking("KIN-KIL-002"):
+        assert kin.kill(run_id) == [], "expected killing a finished run to kill nothing"
     after = kin.status(run_id)
     assert after["overall_statuses"] == before["overall_statuses"]
     assert after["statuses"] == before["statuses"], "expected a finished run to be untouched by kill"

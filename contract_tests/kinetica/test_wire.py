@@ -43,14 +43,18 @@ def check_error_wrapper(answer: Answer) -> str:
 
 
 @clause("KIN-WIRE-001", "KIN-WIRE-002", "KIN-WIRE-003", "KIN-WIRE-004", "KIN-WIRE-005", "KIN-WIRE-006")
-@pytest.mark.parametrize("endpoint,body,record", [
-    ("/has/proc", {"proc_name": "ct_surely_absent", "options": {}}, "has_proc_response"),
-    ("/show/proc/status", {"run_id": "ct_surely_absent", "options": {}}, "show_proc_status_response"),
-    ("/show/system/status", {"options": {}}, "show_system_status_response"),
-])
+@pytest.mark.parametrize("endpoint,body,record,promise", [
+    ("/has/proc", {"proc_name": "ct_surely_absent", "options": {}}, "has_proc_response", "KIN-PRC-002"),
+    ("/show/proc/status", {"run_id": "ct_surely_absent", "options": {}}, "show_proc_status_response",
+     "KIN-SPS-002"),
+    ("/show/system/status", {"options": {}}, "show_system_status_response", "KIN-SYS-002"),
+], ids=["has_proc", "show_proc_status", "show_system_status"])
 def test_success_answer_is_the_standard_wrapper(kin: KineticaTarget, endpoint: str, body: dict,
-                                                record: str) -> None:
-    check_success_wrapper(kin.call(endpoint, body), record)
+                                                record: str, promise: str) -> None:
+    answer = kin.call(endpoint, body)
+    with checking(promise):  # the clause that makes this request succeed
+        assert not answer.is_error, f"expected {endpoint} to succeed; got {answer.wrapper}"
+    check_success_wrapper(answer, record)
 
 
 @clause("KIN-WIRE-001", "KIN-WIRE-002", "KIN-WIRE-003", "KIN-WIRE-004", "KIN-WIRE-006", "KIN-WIRE-009")

@@ -14,6 +14,7 @@ import httpx
 from httpx_sse import connect_sse
 
 from contract_tests.target import Target
+from contract_tests.violation import checking
 
 RUNS = "/api/v1/runs"
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -76,9 +77,10 @@ class PraisonTarget(Target):
 
     def submit_ok(self, prompt: str = "contract test", **kwargs: Any) -> dict[str, Any]:
         response = self.submit(prompt, **kwargs)
-        assert response.status_code == 202, f"expected 202 from submit; got {response.status_code} {response.text}"
-        body = response.json()
-        assert isinstance(body.get("job_id"), str) and body["job_id"], f"expected a job_id; got {body!r}"
+        with checking("PRA-SUB-001"):  # what every test that submits a run stands on
+            assert response.status_code == 202, f"expected 202 from submit; got {response.status_code} {response.text}"
+            body = response.json()
+            assert isinstance(body.get("job_id"), str) and body["job_id"], f"expected a job_id; got {body!r}"
         return body
 
     def get(self, job_id: str, suffix: str = "") -> httpx.Response:
@@ -86,8 +88,9 @@ class PraisonTarget(Target):
 
     def status(self, job_id: str) -> dict[str, Any]:
         response = self.get(job_id)
-        assert response.status_code == 200, f"expected 200 for the status of {job_id}; got {response.status_code}"
-        return response.json()
+        with checking("PRA-STA-001"):
+            assert response.status_code == 200, f"expected 200 for the status of {job_id}; got {response.status_code}"
+            return dict(response.json())
 
     def cancel(self, job_id: str) -> httpx.Response:
         return self.request("POST", f"{RUNS}/{job_id}/cancel")

@@ -20,23 +20,26 @@ clause = pytest.mark.clause
 @clause("PRA-SUB-001", "PRA-SUB-002", "PRA-SUB-003", "PRA-SUB-004")
 def test_submit_answers_202_with_urls_and_headers(pra: PraisonTarget) -> None:
     response = pra.submit("hello", config=pra.hints(steps=1) if pra.has_control else None)
-    assert response.status_code == 202, f"expected 202 Accepted; got {response.status_code} {response.text}"
-    body = response.json()
-    for name in ("job_id", "status", "created_at", "poll_url", "stream_url"):
-        assert isinstance(body.get(name), str) and body[name], f"expected {name} in the submit answer; got {body}"
+    with checking("PRA-SUB-001"):
+        assert response.status_code == 202, f"expected 202 Accepted; got {response.status_code} {response.text}"
+        body = response.json()
+        for name in ("job_id", "status", "created_at", "poll_url", "stream_url"):
+            assert isinstance(body.get(name), str) and body[name], f"expected {name} in the submit answer; got {body}"
+        utc_timestamp(body["created_at"], "created_at")
     job_id = body["job_id"]
-    assert body["status"] in ("queued", "running"), f"expected a new job to be unfinished; got {body['status']!r}"
-    utc_timestamp(body["created_at"], "created_at")
-    assert urlsplit(body["poll_url"]).path.endswith(f"{RUNS}/{job_id}"), f"expected poll_url to the status: {body}"
-    assert urlsplit(body["stream_url"]).path.endswith(f"{RUNS}/{job_id}/stream"), f"expected stream_url: {body}"
-    location = response.headers.get("location", "")
-    assert urlsplit(location).path.endswith(f"{RUNS}/{job_id}"), (
-        f"expected Location to the status URL; got {location!r}"
-    )
-    retry = response.headers.get("retry-after", "")
-    assert retry.isdigit(), f"expected a Retry-After header in seconds; got {retry!r}"
-    polled = pra.request("GET", urlsplit(body["poll_url"]).path)
-    assert polled.status_code == 200 and polled.json().get("job_id") == job_id, "expected poll_url to answer"
+    with checking("PRA-SUB-002"):
+        assert body["status"] in ("queued", "running"), f"expected a new job to be unfinished; got {body['status']!r}"
+    with checking("PRA-SUB-004"):
+        assert urlsplit(body["poll_url"]).path.endswith(f"{RUNS}/{job_id}"), f"expected poll_url to the status: {body}"
+        assert urlsplit(body["stream_url"]).path.endswith(f"{RUNS}/{job_id}/stream"), f"expected stream_url: {body}"
+        polled = pra.request("GET", urlsplit(body["poll_url"]).path)
+        assert polled.status_code == 200 and polled.json().get("job_id") == job_id, "expected poll_url to answer"
+    with checking("PRA-SUB-003"):
+        location = response.headers.get("location", "")
+        assert urlsplit(location).path.endswith(f"{RUNS}/{job_id}"), (
+            f"expected Location to the status URL; got {location!r}")
+        retry = response.headers.get("retry-after", "")
+        assert retry.isdigit(), f"expected a Retry-After header in seconds; got {retry!r}"
 
 
 @clause("PRA-SUB-005D")

@@ -253,8 +253,9 @@ def _variation(latitude: str, choice: str, applies: Callable[[Exchange], bool] =
 VARIATIONS = (
     _variation(ERROR_STATUS, "200", after=_error_status(200)),
     _variation(ERROR_STATUS, "422", after=_error_status(422)),
-    _variation(JOB_RESPONSE, "wrapper", _at("/get/job"), after=_wrap_job_response),
+    # The encoding first: a job answered in JSON is then wrapped in JSON.
     _variation(JOB_ENCODING, "json", _at("/get/job"), after=_job_in_json),
+    _variation(JOB_RESPONSE, "wrapper", _at("/get/job"), after=_wrap_job_response),
     _variation(OPTION_VALUES, "ignore", before=ignore_undocumented_values),
     _variation(RUN_ID, "uuid", _at("/execute/proc", "/show/proc/status", "/kill/proc", "/show/proc"),
                before=_run_ids_in, after=_run_ids_out),

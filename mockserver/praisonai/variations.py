@@ -24,7 +24,6 @@ KEY_ORDER = "LAT-PRA-KEY-ORDER"
 RETRY_AFTER_ABSENT = "LAT-PRA-RETRY-AFTER-ABSENT"
 NULL_OR_ABSENT = "LAT-PRA-NULL-OR-ABSENT"
 TIMESTAMP = "LAT-PRA-TIMESTAMP"
-CANCEL_SETTLE = "LAT-PRA-CANCEL-SETTLE"
 PAGE_SIZE = "LAT-PRA-PAGE-SIZE"
 SSE_FRAMING = "LAT-PRA-SSE-FRAMING"
 LIST_ORDER = "LAT-PRA-LIST-ORDER"
@@ -37,7 +36,6 @@ LATITUDES = (
     Latitude(RETRY_AFTER_ABSENT, PRA, ("sent", "absent"), "whether retry_after is sent (docs)"),
     Latitude(NULL_OR_ABSENT, PRA, ("absent", "null"), "an unset optional field: left out or null (docs)"),
     Latitude(TIMESTAMP, PRA, ("seconds-Z", "micro-offset"), "the form of ISO 8601 timestamps"),
-    Latitude(CANCEL_SETTLE, PRA, ("at-once", "after-a-moment"), "whether a cancel shows at once (docs)"),
     Latitude(PAGE_SIZE, PRA, ("refuse", "clamp"), "page_size outside 1..100: refused or clamped (docs)"),
     Latitude(SSE_FRAMING, PRA, ("data-only", "named"), "SSE events also named on an `event:` line (docs)"),
     Latitude(LIST_ORDER, PRA, ("newest-first", "oldest-first"), "the order of listed jobs"),
@@ -105,21 +103,6 @@ def _micro_offset(ex: Exchange, state: dict[str, Any]) -> None:
                     job[name] = _stamp(job[name])
 
 
-def _cancel_takes_a_moment(ex: Exchange, state: dict[str, Any]) -> None:
-    """A cancelled running job still reads running at the first status answer after the cancel."""
-    settling: set[str] = state.setdefault("settling", set())
-    body = ex.response_json
-    if not isinstance(body, dict) or ex.status != 200:
-        return
-    if ex.method == "POST" and ex.path.endswith("/cancel") and body.get("status") == "cancelled":
-        settling.add(str(body.get("job_id")))
-    elif ex.method == "GET" and body.get("job_id") in settling and body.get("status") == "cancelled":
-        settling.discard(body["job_id"])
-        if body.get("started_at"):  # it was running: it stops "after a moment"
-            body.update(status="running", progress={"percentage": 0, "current_step": "stopping"})
-            body.pop("completed_at", None)
-
-
 def clamp_page_size(ex: Exchange, state: dict[str, Any]) -> None:
     size = ex.query_value("page_size")
     if ex.method == "GET" and size is not None and size.lstrip("-").isdigit():
@@ -151,7 +134,6 @@ VARIATIONS = (
     _variation(RETRY_AFTER_ABSENT, "absent", after=_drop_retry_after),
     _variation(NULL_OR_ABSENT, "null", after=_nulls_for_unset),
     _variation(TIMESTAMP, "micro-offset", after=_micro_offset),
-    _variation(CANCEL_SETTLE, "after-a-moment", after=_cancel_takes_a_moment),
     _variation(PAGE_SIZE, "clamp", before=clamp_page_size),
     Breaker(f"{SSE_FRAMING}=named", PRA, lambda ex: ex.path.endswith("/stream"), chunk=_name_sse_events),
     _variation(LIST_ORDER, "oldest-first", after=_page_reversed),
