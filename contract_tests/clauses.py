@@ -346,7 +346,7 @@ CLAUSES: tuple[Clause, ...] = (
     _p("PRA-LST-006I", _PJ + "router.py:157",
        "page_size above 100 (or below 1) is rejected with 422.", IMPL),
     _p("PRA-LST-007", "praisonai/list-runs.mdx:12",
-       "An unknown status filter value is rejected with 400."),
+       "An unknown status filter value is rejected with 400 (docs: or matches no job, list-runs.mdx:11-13)."),
     _p("PRA-LST-008D", "praisonai/list-runs.mdx:23",
        "page_size outside 1..100 is refused rather than clamped (the page gives the maximum, not what "
        "happens past it).", DOCS, level=ADVISORY),

@@ -126,6 +126,9 @@ class PraisonMachine(RuleBasedStateMachine):
         for status in states:
             if status == "succeeded":
                 allowed.add(200)
+            elif status == "cancelled" and self.docs:
+                # get-run-result.mdx:142 names unfinished and failed jobs; a cancelled one's refusal is open.
+                allowed |= {400, 404, 409}
             elif status in TERMINAL:
                 allowed.add(self._code(400, 200))
             else:

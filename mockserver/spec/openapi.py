@@ -88,7 +88,7 @@ def kinetica(schemas: KineticaSchemas) -> dict[str, Any]:
                 "application/octet-stream": {"schema": {
                     **avro_body, "description": f"The Avro {op.name}_request record (schemaless)."}},
             }},
-            "responses": {"200": ok, "4XX": error},
+            "responses": {"2XX": ok, "4XX": error},
         }}
     return {
         "openapi": "3.1.0",
