@@ -19,48 +19,45 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from contract_tests.clauses import BY_ID, clauses_for
-from contract_tests.hypo import NO_SHRINK
+from contract_tests.options import APIS, OPTIONS
+from contract_tests.preflight import (
+    PreflightError,
+    check_options,
+    check_suite_installed,
+    check_target,
+    parse_headers,
+)
 from contract_tests.report import ClauseLedger, OutcomeRecord, write_reports
-from contract_tests.target import Target, TargetConfig, parse_header_option
 from contract_tests.violation import violated_clauses
 
-APIS = ("kinetica", "praisonai")
+# This module is loaded in every pytest run of an environment with the kit installed (pytest11):
+# what it imports at the top stays standard library (and pytest). httpx, Hypothesis and the targets
+# are imported where the suite or a fixture really runs.
+if TYPE_CHECKING:
+    from contract_tests.target import Target
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-# -- options -----------------------------------------------------------------------------------------
+# -- options ---------------------------------------------------------------------------------------
 def pytest_addoption(parser: pytest.Parser) -> None:
+    # Declared once in contract_tests.options, for this plugin and the `contract-tests` script alike.
     group = parser.getgroup("contract", "conformance suite (contract_tests)")
-    group.addoption("--contract-api", choices=APIS, default=None,
-                    help="which API to check (default: both, against the embedded mocks)")
-    group.addoption("--contract-base-url", default=None,
-                    help="URL of the server under test; without it the embedded mock is started")
-    group.addoption("--contract-profile", choices=("impl", "docs"), default="impl",
-                    help="PraisonAI: check against the reference implementation (impl) or the docs")
-    group.addoption("--contract-header", action="append", default=[], metavar="'Name: value'",
-                    help="header sent with every request (repeatable), e.g. authentication")
-    group.addoption("--contract-timeout", type=float, default=60.0,
-                    help="live targets: seconds to wait for a run to reach a state")
-    group.addoption("--contract-report", default=None, metavar="DIR",
-                    help="write junit.xml, conformance.md and conformance.html to DIR")
-    group.addoption("--contract-only", action="append", default=[], metavar="PREFIX",
-                    help="run only tests checking a clause whose id starts with PREFIX (repeatable)")
-    group.addoption("--contract-mock-misbehave", action="append", default=[], metavar="CLAUSE",
-                    help="embedded mock only: break this clause on purpose (the suite's self-test)")
-    group.addoption("--contract-max-examples", type=int, default=None,
-                    help="Hypothesis examples per property (default tuned to stay under 3 minutes)")
-    group.addoption("--contract-no-shrink", action="store_true", default=False,
-                    help="report the first counterexample Hypothesis finds instead of shrinking it")
+    for option in OPTIONS:
+        group.addoption(option.flag, help=option.help, **option.kwargs)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(*ids): the contract clauses this test checks")
-    NO_SHRINK["on"] = bool(config.getoption("--contract-no-shrink", default=False))
+    preflight(config)
+    if config.getoption("--contract-no-shrink", default=False):
+        from contract_tests.hypo import NO_SHRINK
+
+        NO_SHRINK["on"] = True
     report_dir = config.getoption("--contract-report", default=None)
     if report_dir and not getattr(config.option, "xmlpath", None):
         Path(report_dir).mkdir(parents=True, exist_ok=True)
@@ -71,6 +68,31 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # The JUnit writer reads `xmlpath` in its own pytest_configure: ours must run first.
 pytest_configure = pytest.hookimpl(tryfirst=True)(pytest_configure)
+
+
+def preflight(config: pytest.Config) -> None:
+    """Before any test, and before xdist starts workers: a target that cannot be tested ends the run
+    with one line on stderr and exit code 2 (contract_tests.preflight says what is checked)."""
+    if hasattr(config, "workerinput"):
+        return  # the controller checked already
+    base_url = config.getoption("--contract-base-url", default=None)
+    try:
+        if suite_requested(config):
+            check_suite_installed()
+        headers = check_options(config.getoption("--contract-api", default=None), base_url,
+                                config.getoption("--contract-header", default=[]))
+        if base_url:
+            check_target(config.getoption("--contract-api"), base_url, headers)
+    except PreflightError as exc:
+        pytest.exit(f"contract_tests: {exc}", returncode=2)
+
+
+def suite_requested(config: pytest.Config) -> bool:
+    """Whether this run is the conformance suite (`--pyargs contract_tests`, or a target chosen),
+    rather than a user's own tests with the fixtures."""
+    named = any(str(arg).split("::")[0].split(".")[0] == "contract_tests" for arg in config.args)
+    return named or bool(config.getoption("--contract-api", default=None)
+                         or config.getoption("--contract-base-url", default=None))
 
 
 def selected_apis(config: pytest.Config) -> tuple[str, ...]:
@@ -136,6 +158,7 @@ def _embedded_mock(api: str, profile: str = "impl", misbehave: list[str] | None 
 def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
     from contract_tests.kinetica.client import KineticaTarget
     from contract_tests.praisonai.client import PraisonTarget
+    from contract_tests.target import TargetConfig
 
     base_url = config.getoption("--contract-base-url")
     profile = config.getoption("--contract-profile")
@@ -145,8 +168,9 @@ def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
         base_url = mock.url
     cls = KineticaTarget if api == "kinetica" else PraisonTarget
     target = cls(TargetConfig(api=api, base_url=base_url, profile=profile,
-                              headers=parse_header_option(config.getoption("--contract-header")),
-                              timeout=config.getoption("--contract-timeout"), embedded=mock is not None))
+                              headers=parse_headers(config.getoption("--contract-header")),
+                              timeout=config.getoption("--contract-timeout"), embedded=mock is not None,
+                              allow_control=config.getoption("--contract-allow-control")))
     return target, mock
 
 
