@@ -15,7 +15,13 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 from contract_tests.options import OPTIONS, add_to_argparse, to_argv
-from contract_tests.preflight import DISTRIBUTION, PreflightError, check_suite_installed
+from contract_tests.preflight import (
+    DISTRIBUTION,
+    PreflightError,
+    check_options,
+    check_suite_installed,
+    check_target,
+)
 
 
 class Parser(argparse.ArgumentParser):
@@ -61,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--contract-base-url needs --contract-api kinetica|praisonai")
     try:
         check_suite_installed()
+        # The plugin checks again (for `pytest --pyargs contract_tests`); here it is done before
+        # pytest and its plugins load, so a bad target is told at once.
+        headers = check_options(args.contract_api, args.contract_base_url, args.contract_header)
+        if args.contract_base_url:
+            check_target(args.contract_api, args.contract_base_url, headers)
     except PreflightError as exc:
         sys.stderr.write(f"{parser.prog}: {exc}\n")
         return 2
