@@ -6,14 +6,18 @@ that what answers speaks the chosen API (Kinetica: the standard five-key respons
 `POST /show/system/status`; PraisonAI: `GET /health` answers a JSON object with a `status`). The whole
 check stays under five seconds, a target that does not answer included.
 
-Standard library at import (the plugin imports this in every pytest run); httpx only when a URL is
-really probed.
+Standard library only: the plugin imports this in every pytest run, and the `contract-tests` script
+runs it before pytest starts.
 """
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
+import json
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,58 +84,70 @@ def check_options(api: str | None, base_url: str | None, headers: Sequence[str] 
     return parsed
 
 
-def _json(response: Any) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
+class _Client:
+    """Two small requests with the standard library: httpx would import anyio before pytest marks that
+    plugin's package for assertion rewriting, and pytest would warn about it."""
+
+    def __init__(self, base: str, headers: dict[str, str], wait: float) -> None:
+        self.base, self.headers, self.wait = base, headers, wait
+
+    def send(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """The HTTP status and the JSON body (None when the body is not JSON)."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {**self.headers, **({"Content-Type": "application/json"} if data is not None else {})}
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=self.wait) as response:
+                status, raw = response.status, response.read(1 << 20)
+        except urllib.error.HTTPError as exc:
+            status, raw = exc.code, exc.read(1 << 20)
+        try:
+            return status, json.loads(raw)
+        except ValueError:
+            return status, None
 
 
-def _speaks(api: str, client: Any, base: str) -> tuple[bool, int, str]:
+def _speaks(api: str, client: _Client) -> tuple[bool, int, str]:
     """Whether the target answers like `api`, its HTTP status, and if not, what it answered."""
     if api == "kinetica":
-        response = client.post(base + "/show/system/status", json={"options": {}})
-        body = _json(response)
+        status, body = client.send("POST", "/show/system/status", {"options": {}})
         if isinstance(body, dict) and set(body) >= KINETICA_WRAPPER and body.get("status") in ("OK", "ERROR"):
-            return True, response.status_code, ""
-        return False, response.status_code, (f"POST /show/system/status answered HTTP {response.status_code} "
-                                             "without Kinetica's response wrapper")
-    response = client.get(base + "/health")
-    body = _json(response)
-    if response.status_code == 200 and isinstance(body, dict) and "status" in body:
-        return True, response.status_code, ""
+            return True, status, ""
+        return False, status, f"POST /show/system/status answered HTTP {status} without Kinetica's response wrapper"
+    status, body = client.send("GET", "/health")
+    if status == 200 and isinstance(body, dict) and "status" in body:
+        return True, status, ""
     shape = "JSON" if body is not None else "not JSON"
-    return False, response.status_code, (f"GET /health answered HTTP {response.status_code} ({shape}) "
-                                         "instead of JSON with a status")
+    return False, status, f"GET /health answered HTTP {status} ({shape}) instead of JSON with a status"
 
 
 def check_target(api: str, base_url: str, headers: dict[str, str], *, wait: float = 1.5) -> None:
     """Something answers at `base_url` within `wait` seconds per phase (connect, then the answer)
     and it speaks `api`; otherwise a PreflightError. A closed port fails at once."""
-    import httpx
-
-    base = base_url.rstrip("/")
     name = NAMES[api]
-    timeout = httpx.Timeout(wait, pool=wait)
-    with httpx.Client(headers=headers, timeout=timeout, follow_redirects=False) as client:
-        try:
-            ok, status, answer = _speaks(api, client, base)
-        except httpx.TimeoutException:
+    client = _Client(base_url.rstrip("/"), headers, wait)
+    try:
+        ok, status, answer = _speaks(api, client)
+    except TimeoutError:
+        raise PreflightError(f"{base_url} did not answer within {wait:g} s "
+                             f"(is the {name} server up and is this its address?)") from None
+    except (OSError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, TimeoutError):
             raise PreflightError(f"{base_url} did not answer within {wait:g} s "
                                  f"(is the {name} server up and is this its address?)") from None
-        except httpx.HTTPError as exc:
-            raise PreflightError(f"cannot reach {base_url}: {exc or type(exc).__name__} "
-                                 f"(is the {name} server up and is this its address?)") from None
-        if ok:
-            return
-        if status in (401, 403):
-            raise PreflightError(f"{base_url} refused the credentials: {answer} "
-                                 "(pass them with --contract-header 'Authorization: ...')")
-        other = "praisonai" if api == "kinetica" else "kinetica"
-        try:
-            looks_other = _speaks(other, client, base)[0]
-        except httpx.HTTPError:
-            looks_other = False
-        hint = (f"it answers like a {NAMES[other]} server: wrong port, or --contract-api {other}?"
-                if looks_other else f"is this a {name} server?")
-        raise PreflightError(f"{base_url} does not speak the {name} API: {answer} ({hint})")
+        raise PreflightError(f"cannot reach {base_url}: {reason} "
+                             f"(is the {name} server up and is this its address?)") from None
+    if ok:
+        return
+    if status in (401, 403):
+        raise PreflightError(f"{base_url} refused the credentials: {answer} "
+                             "(pass them with --contract-header 'Authorization: ...')")
+    other = "praisonai" if api == "kinetica" else "kinetica"
+    try:
+        looks_other = _speaks(other, client)[0]
+    except (OSError, http.client.HTTPException):
+        looks_other = False
+    hint = (f"it answers like a {NAMES[other]} server: wrong port, or --contract-api {other}?"
+            if looks_other else f"is this a {name} server?")
+    raise PreflightError(f"{base_url} does not speak the {name} API: {answer} ({hint})")
