@@ -1,7 +1,10 @@
 """The pytest plugin (pytest11 entry point `contract_tests.plugin`).
 
-- Options (`--contract-*`) choose the API, the target, the profile, extra headers, the live-target
-  timeout and where the conformance report goes.
+- Options (`--contract-*`, declared once in contract_tests.options for this plugin and the
+  `contract-tests` script) choose the API, the target, the profile, extra headers, the live-target
+  timeout, whether a target's control plane may be used, and where the conformance report goes.
+- Before any test, a preflight (contract_tests.preflight): a target that cannot be tested ends the
+  run with one line and exit code 2.
 - Without `--contract-base-url` the embedded mock is started (one per API, per xdist worker) and
   the suite runs against it; with it, against that URL.
 - `@pytest.mark.clause("KIN-SPS-007", ...)` names the clauses a test checks; the outcome of every
