@@ -12,12 +12,8 @@ runs it before pytest starts.
 
 from __future__ import annotations
 
-import http.client
 import importlib.util
-import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,6 +89,10 @@ class _Client:
 
     def send(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
         """The HTTP status and the JSON body (None when the body is not JSON)."""
+        import json
+        import urllib.error
+        import urllib.request
+
         data = None if body is None else json.dumps(body).encode()
         headers = {**self.headers, **({"Content-Type": "application/json"} if data is not None else {})}
         request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
@@ -124,6 +124,8 @@ def _speaks(api: str, client: _Client) -> tuple[bool, int, str]:
 def check_target(api: str, base_url: str, headers: dict[str, str], *, wait: float = 1.5) -> None:
     """Something answers at `base_url` within `wait` seconds per phase (connect, then the answer)
     and it speaks `api`; otherwise a PreflightError. A closed port fails at once."""
+    import http.client  # here, not at the top: a pytest run that probes no URL should not pay for it
+
     name = NAMES[api]
     client = _Client(base_url.rstrip("/"), headers, wait)
     try:
