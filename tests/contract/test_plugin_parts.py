@@ -203,3 +203,15 @@ def test_switch_is_set_over_http_and_breaks_only_its_clause() -> None:
         assert client.get("/api/v1/runs").status_code == 200  # other routes untouched
         client.delete("/_mock/misbehave")
         assert client.get("/health").json()["status"] == "healthy"
+
+
+def test_the_plugin_imports_nothing_heavy_until_the_suite_runs() -> None:
+    # Loaded in every pytest run of an environment with the kit: only the standard library and pytest.
+    import subprocess
+    import sys
+
+    heavy = ("httpx", "hypothesis", "schemathesis", "starlette", "uvicorn", "mockserver", "urllib.request", "yaml")
+    code = f"import sys, contract_tests.plugin; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "[]", done.stdout
