@@ -21,8 +21,9 @@ from urllib.parse import urlsplit
 __all__ = ["PreflightError", "check_options", "check_suite_installed", "check_target", "parse_headers"]
 
 DISTRIBUTION = "asyncjobs-contract-kit"
-# What the suite imports beyond the base install (the `[conformance]` extra), by import name.
-SUITE_MODULES = ("pytest", "hypothesis", "schemathesis", "httpx_sse")
+# What the suite imports beyond the base install (the `[conformance]` extra): import name, package.
+SUITE_MODULES = {"pytest": "pytest", "hypothesis": "hypothesis", "schemathesis": "schemathesis",
+                 "httpx_sse": "httpx-sse"}
 
 KINETICA_WRAPPER = {"status", "message", "data_type", "data", "data_str"}
 # RFC 9110 token characters: what a header name may be made of.
@@ -38,7 +39,7 @@ class PreflightError(ValueError):
 
 def check_suite_installed() -> None:
     """The base install has the mock and its fixtures; the suite needs the `[conformance]` extra."""
-    missing = [name for name in SUITE_MODULES if importlib.util.find_spec(name) is None]
+    missing = [package for name, package in SUITE_MODULES.items() if importlib.util.find_spec(name) is None]
     if missing:
         raise PreflightError(f"the conformance suite needs {', '.join(missing)}: "
                              f"pip install '{DISTRIBUTION}[conformance]'")
