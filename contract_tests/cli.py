@@ -2,31 +2,53 @@
 
     contract-tests --contract-api kinetica --contract-base-url http://host:9191 --contract-report out/
 
-Options this command does not know are handed to pytest unchanged (e.g. `-x`, `-n 2`, `-k name`).
+The options are contract_tests.options, the plugin's own declarations; options this command does not
+know are handed to pytest unchanged (e.g. `-x`, `-n 2`, `-k name`). `--help` and `--version` work
+with the base install; running the suite needs the `[conformance]` extra, and says so when missing.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
 
-import pytest
+from contract_tests.options import OPTIONS, add_to_argparse, to_argv
+from contract_tests.preflight import (
+    DISTRIBUTION,
+    PreflightError,
+    check_options,
+    check_suite_installed,
+    check_target,
+)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said in one line (exit code 2, as argparse does)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def kit_version() -> str:
+    try:
+        return version(DISTRIBUTION)
+    except PackageNotFoundError:  # a checkout on PYTHONPATH, not installed
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="contract-tests",
         description="Check a Kinetica procs/jobs or PraisonAI async-runs server against its contract. "
-                    "Without --contract-base-url the embedded mock is tested.")
-    parser.add_argument("--contract-api", choices=("kinetica", "praisonai"))
-    parser.add_argument("--contract-base-url")
-    parser.add_argument("--contract-profile", choices=("impl", "docs"), default="impl")
-    parser.add_argument("--contract-header", action="append", default=[], metavar="'Name: value'")
-    parser.add_argument("--contract-timeout", type=float)
-    parser.add_argument("--contract-report", metavar="DIR")
-    parser.add_argument("--contract-only", action="append", default=[], metavar="PREFIX")
-    parser.add_argument("--contract-max-examples", type=int)
-    parser.add_argument("--contract-no-shrink", action="store_true")
+                    "Without --contract-base-url the embedded mock of each API is tested.",
+        epilog="Any other option goes to pytest unchanged (e.g. -x, -k NAME, -n 2, -q). Exit codes: 0 "
+               "every clause kept, 1 a clause broken, 2 the run could not start (bad option, target "
+               "unreachable or speaking another API, missing [conformance] extra).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {kit_version()}",
+                        help="print the version of asyncjobs-contract-kit and exit")
+    add_to_argparse(parser.add_argument_group("conformance suite"), OPTIONS)
     return parser
 
 
@@ -35,24 +57,26 @@ def pytest_args(args: argparse.Namespace, passthrough: list[str]) -> list[str]:
            # The user's own pytest configuration must not change what the suite collects.
            "-o", "python_files=test_*.py", "-o", "python_functions=test_*", "-o", "python_classes=Test*",
            "-p", "no:cacheprovider"]
-    for name in ("contract_api", "contract_base_url", "contract_profile", "contract_timeout",
-                 "contract_report", "contract_max_examples"):
-        value = getattr(args, name)
-        if value is not None:
-            out += ["--" + name.replace("_", "-"), str(value)]
-    if args.contract_no_shrink:
-        out.append("--contract-no-shrink")
-    for header in args.contract_header:
-        out += ["--contract-header", header]
-    for prefix in args.contract_only:
-        out += ["--contract-only", prefix]
-    return out + passthrough
+    return out + to_argv(args) + passthrough
 
 
 def main(argv: list[str] | None = None) -> int:
-    args, passthrough = build_parser().parse_known_args(argv)
+    parser = build_parser()
+    args, passthrough = parser.parse_known_args(argv)
     if args.contract_base_url and not args.contract_api:
-        build_parser().error("--contract-base-url needs --contract-api")
+        parser.error("--contract-base-url needs --contract-api kinetica|praisonai")
+    try:
+        check_suite_installed()
+        # The plugin checks again (for `pytest --pyargs contract_tests`); here it is done before
+        # pytest and its plugins load, so a bad target is told at once.
+        headers = check_options(args.contract_api, args.contract_base_url, args.contract_header)
+        if args.contract_base_url:
+            check_target(args.contract_api, args.contract_base_url, headers)
+    except PreflightError as exc:
+        sys.stderr.write(f"{parser.prog}: {exc}\n")
+        return 2
+    import pytest
+
     return int(pytest.main(pytest_args(args, passthrough)))
 
 

@@ -6,7 +6,17 @@ the embedded mocks stays under three minutes on two cores (`--contract-max-examp
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.configuration import set_hypothesis_home_dir
+
+# Hypothesis keeps its caches in `.hypothesis/` of the working directory, which is the user's project
+# here: they go to the user's cache directory instead (HYPOTHESIS_STORAGE_DIRECTORY, when set, wins).
+if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+    set_hypothesis_home_dir(Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                            / "asyncjobs-contract-kit" / "hypothesis")
 
 # Set by the plugin from --contract-no-shrink: a broken target then fails fast with the first
 # counterexample found instead of a minimal one (the self-test runs the suite ~200 times).

@@ -1,7 +1,10 @@
 """The pytest plugin (pytest11 entry point `contract_tests.plugin`).
 
-- Options (`--contract-*`) choose the API, the target, the profile, extra headers, the live-target
-  timeout and where the conformance report goes.
+- Options (`--contract-*`, declared once in contract_tests.options for this plugin and the
+  `contract-tests` script) choose the API, the target, the profile, extra headers, the live-target
+  timeout, whether a target's control plane may be used, and where the conformance report goes.
+- Before any test, a preflight (contract_tests.preflight): a target that cannot be tested ends the
+  run with one line and exit code 2.
 - Without `--contract-base-url` the embedded mock is started (one per API, per xdist worker) and
   the suite runs against it; with it, against that URL.
 - `@pytest.mark.clause("KIN-SPS-007", ...)` names the clauses a test checks; the outcome of every
@@ -17,55 +20,49 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from contract_tests.clauses import BY_ID, clauses_for
-from contract_tests.hypo import NO_SHRINK
+from contract_tests.options import APIS, OPTIONS
+from contract_tests.preflight import (
+    PreflightError,
+    check_options,
+    check_suite_installed,
+    check_target,
+    parse_headers,
+)
 from contract_tests.report import ClauseLedger, OutcomeRecord, write_reports
-from contract_tests.target import Recorder, Target, TargetConfig, parse_header_option
 from contract_tests.violation import STRICT, take_advice, violated_clauses
 
-APIS = ("kinetica", "praisonai")
+# This module is loaded in every pytest run of an environment with the kit installed (pytest11):
+# what it imports at the top stays standard library (and pytest). httpx, Hypothesis and the targets
+# are imported where the suite or a fixture really runs.
+if TYPE_CHECKING:
+    from contract_tests.target import Target
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-# -- options -----------------------------------------------------------------------------------------
+# -- options ---------------------------------------------------------------------------------------
 def pytest_addoption(parser: pytest.Parser) -> None:
+    # Declared once in contract_tests.options, for this plugin and the `contract-tests` script alike.
     group = parser.getgroup("contract", "conformance suite (contract_tests)")
-    group.addoption("--contract-api", choices=APIS, default=None,
-                    help="which API to check (default: both, against the embedded mocks)")
-    group.addoption("--contract-base-url", default=None,
-                    help="URL of the server under test; without it the embedded mock is started")
-    group.addoption("--contract-profile", choices=("impl", "docs"), default="impl",
-                    help="PraisonAI: check against the reference implementation (impl) or the docs")
-    group.addoption("--contract-header", action="append", default=[], metavar="'Name: value'",
-                    help="header sent with every request (repeatable), e.g. authentication")
-    group.addoption("--contract-timeout", type=float, default=60.0,
-                    help="live targets: seconds to wait for a run to reach a state")
-    group.addoption("--contract-report", default=None, metavar="DIR",
-                    help="write junit.xml, conformance.md and conformance.html to DIR")
-    group.addoption("--contract-only", action="append", default=[], metavar="PREFIX",
-                    help="run only tests checking a clause whose id starts with PREFIX (repeatable)")
-    group.addoption("--contract-mock-misbehave", action="append", default=[], metavar="CLAUSE",
-                    help="embedded mock only: break this clause on purpose (the suite's self-test)")
-    group.addoption("--contract-strict", action="store_true", default=False,
-                    help="fail on advisories too (departures from what the pages show but do not require)")
-    group.addoption("--contract-mock-vary", action="append", default=[], metavar="LATITUDE=CHOICE",
-                    help="embedded mock only: make this open choice differently (the variation matrix)")
-    group.addoption("--contract-max-examples", type=int, default=None,
-                    help="Hypothesis examples per property (default tuned to stay under 3 minutes)")
-    group.addoption("--contract-no-shrink", action="store_true", default=False,
-                    help="report the first counterexample Hypothesis finds instead of shrinking it")
+    for option in OPTIONS:
+        group.addoption(option.flag, help=option.help, **option.kwargs)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(*ids): the contract clauses this test checks")
-    NO_SHRINK["on"] = bool(config.getoption("--contract-no-shrink", default=False))
+    preflight(config)
     STRICT["on"] = bool(config.getoption("--contract-strict", default=False))
+    if config.getoption("--contract-no-shrink", default=False):
+        from contract_tests.hypo import NO_SHRINK
+
+        NO_SHRINK["on"] = True
     report_dir = config.getoption("--contract-report", default=None)
     if report_dir and not getattr(config.option, "xmlpath", None):
         Path(report_dir).mkdir(parents=True, exist_ok=True)
@@ -76,6 +73,31 @@ def pytest_configure(config: pytest.Config) -> None:
 
 # The JUnit writer reads `xmlpath` in its own pytest_configure: ours must run first.
 pytest_configure = pytest.hookimpl(tryfirst=True)(pytest_configure)
+
+
+def preflight(config: pytest.Config) -> None:
+    """Before any test, and before xdist starts workers: a target that cannot be tested ends the run
+    with one line on stderr and exit code 2 (contract_tests.preflight says what is checked)."""
+    if hasattr(config, "workerinput"):
+        return  # the controller checked already
+    base_url = config.getoption("--contract-base-url", default=None)
+    try:
+        if suite_requested(config):
+            check_suite_installed()
+        headers = check_options(config.getoption("--contract-api", default=None), base_url,
+                                config.getoption("--contract-header", default=[]))
+        if base_url:
+            check_target(config.getoption("--contract-api"), base_url, headers)
+    except PreflightError as exc:
+        pytest.exit(f"contract_tests: {exc}", returncode=2)
+
+
+def suite_requested(config: pytest.Config) -> bool:
+    """Whether this run is the conformance suite (`--pyargs contract_tests`, or a target chosen),
+    rather than a user's own tests with the fixtures."""
+    named = any(str(arg).split("::")[0].split(".")[0] == "contract_tests" for arg in config.args)
+    return named or bool(config.getoption("--contract-api", default=None)
+                         or config.getoption("--contract-base-url", default=None))
 
 
 def selected_apis(config: pytest.Config) -> tuple[str, ...]:
@@ -145,6 +167,7 @@ def _embedded_mock(api: str, profile: str = "impl", misbehave: list[str] | None 
 def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
     from contract_tests.kinetica.client import KineticaTarget
     from contract_tests.praisonai.client import PraisonTarget
+    from contract_tests.target import TargetConfig
 
     base_url = config.getoption("--contract-base-url")
     profile = config.getoption("--contract-profile")
@@ -155,8 +178,9 @@ def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
         base_url = mock.url
     cls = KineticaTarget if api == "kinetica" else PraisonTarget
     target = cls(TargetConfig(api=api, base_url=base_url, profile=profile,
-                              headers=parse_header_option(config.getoption("--contract-header")),
-                              timeout=config.getoption("--contract-timeout"), embedded=mock is not None))
+                              headers=parse_headers(config.getoption("--contract-header")),
+                              timeout=config.getoption("--contract-timeout"), embedded=mock is not None,
+                              allow_control=config.getoption("--contract-allow-control")))
     return target, mock
 
 
@@ -267,13 +291,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     take_advice()  # nothing a previous test noted may be credited to this one
-    Recorder.latest = None
+    target = sys.modules.get("contract_tests.target")  # only once the suite runs (it imports httpx)
+    if target is not None:
+        target.Recorder.latest = None
 
 
 def _last_exchanges(item: pytest.Item) -> list[dict[str, str]]:
     """The test's last exchanges with its target, for the report (whichever fixture holds the target)."""
     recorders = [getattr(value, "recorder", None) for value in getattr(item, "funcargs", {}).values()]
-    recorder = next((r for r in recorders if r is not None and r.exchanges), Recorder.latest)
+    target = sys.modules.get("contract_tests.target")
+    latest = target.Recorder.latest if target is not None else None
+    recorder = next((r for r in recorders if r is not None and r.exchanges), latest)
     return [e.to_dict() for e in recorder.last(3)] if recorder is not None else []
 
 

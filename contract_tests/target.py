@@ -1,11 +1,14 @@
 """What the suite talks to, and what it can make that target do.
 
 A `Target` is a base URL plus what was learned by asking it: whether it exposes the mock's control
-plane under `/_mock/` (then time is virtual: the suite freezes and advances the clock instead of
-waiting), and whether it honours the behaviour hints (`duration_ms`, `fail_segments`, ... for
-Kinetica; `mock_steps`, `mock_fail`, ... for PraisonAI). Against a live target time is real: hinted
-durations stay short, waits poll until `--contract-timeout`, and what cannot be made to happen is
-skipped with the reason.
+plane under `/_mock/` and may use it (the embedded mock, or a URL given with
+`--contract-allow-control`: then time is virtual, the suite resets the target and freezes and
+advances its clock instead of waiting; otherwise the target is live even when it has a control
+plane, e.g. a `mockserver serve` someone is using), and whether it honours the behaviour hints
+(`duration_ms`, `fail_segments`, ... for Kinetica; `mock_steps`, `mock_fail`, ... for PraisonAI).
+Against a live target time is real: hinted durations stay short, waits poll until
+`--contract-timeout`, what cannot be made to happen is skipped with the reason, and the suite
+touches only the objects it created, deleting them afterwards.
 
 Every HTTP exchange is recorded so that a failing check can show the request, the response and a
 curl command that reproduces it.
@@ -13,6 +16,7 @@ curl command that reproduces it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import time
@@ -24,6 +28,8 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
+from contract_tests.preflight import parse_headers
 
 T = TypeVar("T")
 
@@ -115,6 +121,8 @@ class TargetConfig:
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float = 60.0
     embedded: bool = False
+    # A target given by URL is someone's server: its state and clock are the user's unless allowed.
+    allow_control: bool = False
 
 
 class Target:
@@ -131,6 +139,7 @@ class Target:
         self.http = httpx.Client(headers=self.headers, timeout=httpx.Timeout(30.0, connect=10.0),
                                  follow_redirects=False)
         self._control_url: str | bool | None = False  # False: not probed yet
+        self._found_frozen: bool | None = None  # the clock mode found, restored on close
         self._hints: bool | None = None
         self._hint_reason = ""
         self._probe_error: AssertionError | None = None
@@ -138,6 +147,10 @@ class Target:
         self._counter = 0
 
     def close(self) -> None:
+        """Leave a shared target's clock running or frozen as it was found (the embedded mock stops)."""
+        if self._found_frozen is False and not self.config.embedded and self._control_url:
+            with contextlib.suppress(Exception):
+                self.control("POST", "/clock/unfreeze")
         self.http.close()
 
     # -- HTTP with recording -------------------------------------------------------------------
@@ -174,6 +187,8 @@ class Target:
         """The control plane's root (`.../_mock`), or None when the target has none."""
         if self._control_url is False:
             self._control_url = None
+            if not (self.config.embedded or self.config.allow_control):
+                return None  # not ours to drive: treated as live (see the module docstring)
             for root in dict.fromkeys([self.base_url, self.origin]):
                 try:
                     response = self.http.get(root + CONTROL_PREFIX + "/clock", timeout=5.0)
@@ -182,6 +197,7 @@ class Target:
                     continue
                 if isinstance(body, dict) and isinstance(body.get("now"), int | float):
                     self._control_url = root + CONTROL_PREFIX
+                    self._found_frozen = bool(body.get("frozen"))
                     break
         return self._control_url  # type: ignore[return-value]
 
@@ -278,21 +294,16 @@ class Target:
 
     def require_control(self, why: str) -> None:
         if not self.has_control:
-            pytest.skip(f"needs the mock's control plane: {why}")
+            allow = "" if self.config.allow_control else " (with --contract-allow-control when the target has one)"
+            pytest.skip(f"needs the mock's control plane{allow}: {why}")
 
     def unique(self, stem: str) -> str:
         self._counter += 1
         return f"ct_{stem}_{self.run_token}_{self._counter}"
 
 
-def parse_header_option(values: list[str] | None) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for raw in values or []:
-        name, sep, value = raw.partition(":")
-        if not sep or not name.strip():
-            raise ValueError(f"--contract-header expects 'Name: value', got {raw!r}")
-        headers[name.strip()] = value.strip()
-    return headers
+# One parser of `--contract-header` values, shared with the preflight (which runs first).
+parse_header_option = parse_headers
 
 
 def dumps(value: Any) -> str:

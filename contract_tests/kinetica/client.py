@@ -202,11 +202,29 @@ class KineticaTarget(Target):
         return name
 
     def cleanup(self) -> None:
-        """Live targets: delete the procs this test created (which also kills their runs)."""
+        """Delete the procs this test created; on a live target first kill their unfinished runs and
+        clear them all from the status list, so that a shared server keeps only its users' runs."""
+        if self._created and not self.has_control:
+            with contextlib.suppress(Exception):  # best effort: a failed clean-up must not mask the result
+                self._forget_runs(set(self._created))
         for name in self._created:
-            with contextlib.suppress(Exception):  # best effort: a failed delete must not mask the result
+            with contextlib.suppress(Exception):
                 self.call("/delete/proc", {"proc_name": name, "options": {}})
         self._created = []
+
+    def _forget_runs(self, procs: set[str]) -> None:
+        everything = self.status("")
+        ours = [r for r, proc in everything.get("proc_names", {}).items() if proc in procs]
+        unfinished = [r for r in ours if everything.get("overall_statuses", {}).get(r) not in TERMINAL]
+        for run_id in unfinished:
+            self.call("/kill/proc", {"run_id": run_id, "options": {}})
+        if unfinished:
+            with contextlib.suppress(AssertionError):  # a kill may take a moment on a real server
+                self.wait_for(lambda: self.status(""), lambda s: all(
+                    s.get("overall_statuses", {}).get(r) in TERMINAL for r in unfinished),
+                    what="the killed runs to finish")
+        for run_id in ours:
+            self.call("/show/proc/status", {"run_id": run_id, "options": {"clear_complete": "true"}})
 
     def execute(self, proc: str, params: dict[str, str] | None = None, *,
                 options: dict[str, str] | None = None, encoding: str = JSON, **extra: Any) -> str:

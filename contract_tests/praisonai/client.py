@@ -53,15 +53,19 @@ class PraisonTarget(Target):
         self._submitted: list[str] = []
 
     def cleanup(self) -> None:
-        """Cancel what this test left running: a live server must not fill up with hanging runs."""
+        """Live targets: cancel what this test left running, then delete every run it submitted (a
+        shared server keeps only its users' runs)."""
         submitted, self._submitted = self._submitted, []
         if self.has_control:
             return  # the next test resets the mock anyway
         for job_id in submitted:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception):  # best effort: a failed clean-up must not mask the result
                 response = self.http.get(f"{self.base_url}{RUNS}/{job_id}")
+                if response.status_code == 404:
+                    continue  # the test deleted it
                 if response.status_code == 200 and response.json().get("status") not in TERMINAL:
                     self.http.post(f"{self.base_url}{RUNS}/{job_id}/cancel")
+                self.http.delete(f"{self.base_url}{RUNS}/{job_id}")
 
     def submit(self, prompt: str = "contract test", *, config: dict[str, Any] | None = None,
                headers: dict[str, str] | None = None, **fields: Any) -> httpx.Response:

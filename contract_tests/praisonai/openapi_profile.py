@@ -89,6 +89,13 @@ def impl_document() -> dict[str, Any]:
     paths[runs]["get"]["responses"]["422"] = _json(_DETAIL, "impl: FastAPI validation error")
     # router.py:130-134: a full admission queue is 503 with Retry-After.
     paths[runs]["post"]["responses"]["503"] = _json(_DETAIL, "impl: the job queue is full")
+    # models.py:109 `timeout: Optional[int]`, read by pydantic v2 in lax mode: a boolean, an integral
+    # number or an integer string is an integer too, so none of them is invalid input there.
+    timeout = schemas["submit_run.request"]["properties"]["timeout"]
+    lax_int = [{"type": ["integer", "boolean", "null"]}, {"type": "number", "multipleOf": 1},
+               {"type": "string", "pattern": r"^\s*[+-]?\d+(_\d+)*(\.0*)?\s*$"}]
+    schemas["submit_run.request"]["properties"]["timeout"] = {
+        k: v for k, v in timeout.items() if k != "type"} | {"anyOf": lax_int}
     # server.py:207-217: stats describe the executor (and the store), not job counts.
     schemas["stats.200"] = {"type": "object", "properties": {"executor": {"type": "object"}},
                             "required": ["executor"]}

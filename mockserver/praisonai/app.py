@@ -63,7 +63,10 @@ def _agent_file_refusal(agent_file: str | None, root: str | None) -> str | None:
     if not agent_file:
         return None
     base = root or os.environ.get("PRAISONAI_JOBS_AGENT_ROOT") or os.getcwd()
-    resolved = os.path.realpath(os.path.abspath(agent_file))
+    try:
+        resolved = os.path.realpath(os.path.abspath(agent_file))
+    except ValueError as exc:  # a NUL byte: praisonai's router.py:87-90 answers the ValueError's text, 400
+        return str(exc)
     base_resolved = os.path.realpath(os.path.abspath(base))
     if resolved != base_resolved and not resolved.startswith(base_resolved.rstrip(os.sep) + os.sep):
         return f"agent_file must be within PRAISONAI_JOBS_AGENT_ROOT ({base_resolved})"

@@ -128,7 +128,7 @@ def kinetica_server() -> object:
 
 
 def test_target_finds_the_control_plane_and_drives_virtual_time(kinetica_server: ServerThread) -> None:
-    target = KineticaTarget(TargetConfig("kinetica", kinetica_server.url))
+    target = KineticaTarget(TargetConfig("kinetica", kinetica_server.url, allow_control=True))
     assert target.has_control and not target.live and target.unit == 10.0
     target.prepare_test()
     before = httpx.get(kinetica_server.url + "/_mock/clock").json()
@@ -138,6 +138,54 @@ def test_target_finds_the_control_plane_and_drives_virtual_time(kinetica_server:
     assert target.hints_honoured() is True
     with pytest.raises(AssertionError, match="within 20 virtual seconds"):
         target.wait_for(lambda: 1, lambda v: False, what="never", budget=20, step=10)
+
+
+def test_a_control_plane_is_not_used_unless_allowed(kinetica_server: ServerThread) -> None:
+    httpx.post(kinetica_server.url + "/_mock/clock/unfreeze")
+    target = KineticaTarget(TargetConfig("kinetica", kinetica_server.url, timeout=0.3))
+    assert not target.has_control and target.live
+    target.prepare_test()
+    assert httpx.get(kinetica_server.url + "/_mock/clock").json()["frozen"] is False
+    with pytest.raises(pytest.skip.Exception, match="--contract-allow-control"):
+        target.require_control("for the test")
+
+
+def test_an_allowed_control_plane_gets_its_clock_mode_back(kinetica_server: ServerThread) -> None:
+    httpx.post(kinetica_server.url + "/_mock/clock/unfreeze")
+    target = KineticaTarget(TargetConfig("kinetica", kinetica_server.url, allow_control=True))
+    target.prepare_test()  # freezes the clock to drive it
+    assert httpx.get(kinetica_server.url + "/_mock/clock").json()["frozen"] is True
+    target.close()
+    assert httpx.get(kinetica_server.url + "/_mock/clock").json()["frozen"] is False
+
+
+class _Group:
+    """Stands in for pytest's option group: records what the plugin declares."""
+
+    def __init__(self) -> None:
+        self.declared: dict[str, dict[str, object]] = {}
+
+    def getgroup(self, *args: object) -> _Group:
+        return self
+
+    def addoption(self, flag: str, **kwargs: object) -> None:
+        self.declared[flag] = kwargs
+
+
+def test_cli_and_plugin_share_one_declaration_of_every_option() -> None:
+    from contract_tests.options import OPTIONS
+    from contract_tests.plugin import pytest_addoption
+
+    group = _Group()
+    pytest_addoption(group)  # type: ignore[arg-type]
+    cli = {flag: a for a in build_parser()._actions for flag in a.option_strings}
+    for option in OPTIONS:
+        assert option.help, f"{option.flag} has no description"
+        assert group.declared[option.flag]["default"] == cli[option.flag].default, option.flag
+        assert group.declared[option.flag]["help"] == cli[option.flag].help == option.help
+    assert {"--contract-strict", "--contract-allow-control", "--contract-mock-misbehave"} <= set(group.declared)
+    assert cli["--contract-timeout"].default == 60.0 and {"--version", "--help"} <= set(cli)
+    assert all(a.help for a in cli.values())
 
 
 def test_target_without_control_plane_is_live() -> None:
@@ -173,3 +221,15 @@ def test_switch_is_set_over_http_and_breaks_only_its_clause() -> None:
         assert client.get("/api/v1/runs").status_code == 200  # other routes untouched
         client.delete("/_mock/misbehave")
         assert client.get("/health").json()["status"] == "healthy"
+
+
+def test_the_plugin_imports_nothing_heavy_until_the_suite_runs() -> None:
+    # Loaded in every pytest run of an environment with the kit: only the standard library and pytest.
+    import subprocess
+    import sys
+
+    heavy = ("httpx", "hypothesis", "schemathesis", "starlette", "uvicorn", "mockserver", "urllib.request", "yaml")
+    code = f"import sys, contract_tests.plugin; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert done.stdout.strip() == "[]", done.stdout

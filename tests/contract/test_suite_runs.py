@@ -93,11 +93,57 @@ def served() -> Iterator[dict[str, str]]:
 
 @pytest.mark.parametrize("api", ["kinetica", "praisonai"])
 def test_suite_passes_against_mockserver_serve_by_url(tmp_path: Path, served: dict[str, str], api: str) -> None:
-    done = run_suite(
-        tmp_path, "--contract-api", api, "--contract-base-url", served[api], "--contract-max-examples", "10"
-    )
+    done = run_suite(tmp_path, "--contract-api", api, "--contract-base-url", served[api], "--contract-max-examples",
+                     "10", "--contract-allow-control")
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert " passed" in done.stdout
+    # Allowed to drive the clock, the suite froze it; it hands it back running, as it found it.
+    assert httpx.get(served[api] + "/_mock/clock").json()["frozen"] is False
+
+
+def _kinetica(url: str, endpoint: str, body: dict[str, object]) -> dict[str, object]:
+    answer = httpx.post(url + endpoint, json=body).json()
+    assert answer["status"] == "OK", answer
+    return dict(json.loads(answer["data_str"]))
+
+
+def _users_state(urls: dict[str, str]) -> dict[str, object]:
+    """What the other users of a shared mock see: procs, runs and jobs, and the clock's mode."""
+    kinetica, praisonai = urls["kinetica"], urls["praisonai"]
+    status = _kinetica(kinetica, "/show/proc/status", {"run_id": "", "options": {}})
+    runs = httpx.get(praisonai + "/api/v1/runs", params={"page_size": 100}).json()
+    return {
+        "procs": sorted(_kinetica(kinetica, "/show/proc", {"proc_name": "", "options": {}})["proc_names"]),
+        "kinetica_runs": status["overall_statuses"],
+        "praisonai_runs": sorted((r["job_id"], r["status"]) for r in runs["jobs"]),
+        "praisonai_total": runs["total"],
+        "frozen": {api: httpx.get(url + "/_mock/clock").json()["frozen"] for api, url in urls.items()},
+    }
+
+
+def test_a_shared_mockserver_serve_keeps_its_users_state(tmp_path: Path, served: dict[str, str]) -> None:
+    """Without --contract-allow-control a served mock is someone's live server: no reset, no clock move,
+    only the suite's own objects touched and deleted afterwards."""
+    kinetica, praisonai = served["kinetica"], served["praisonai"]
+    _kinetica(kinetica, "/create/proc", {"proc_name": "users_etl", "execution_mode": "distributed", "files": {},
+                                         "command": "python", "args": [], "options": {}})
+    _kinetica(kinetica, "/execute/proc", {"proc_name": "users_etl", "params": {"hang": "true"}, "bin_params": {},
+                                          "input_table_names": [], "input_column_names": {},
+                                          "output_table_names": [], "options": {}})
+    for config in ({"mock_hang": True}, {"mock_steps": 0}):
+        assert httpx.post(praisonai + "/api/v1/runs", json={"prompt": "users", "config": config}).status_code == 202
+    httpx.post(praisonai + "/_mock/clock/advance", json={"seconds": 1})  # the user's instant run has finished
+    before = _users_state(served)
+    assert before["frozen"] == {"kinetica": False, "praisonai": False} and before["procs"] == ["users_etl"]
+    clock_before, wall_before = httpx.get(kinetica + "/_mock/clock").json()["now"], time.time()
+    for api in ("kinetica", "praisonai"):
+        done = run_suite(tmp_path, "--contract-api", api, "--contract-base-url", served[api],
+                         "--contract-max-examples", "5", "--contract-timeout", "20", "-rs")
+        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+        assert "needs the mock's control plane (with --contract-allow-control" in done.stdout  # honest skips
+    assert _users_state(served) == before
+    moved = httpx.get(kinetica + "/_mock/clock").json()["now"] - clock_before
+    assert abs(moved - (time.time() - wall_before)) < 5, f"the clock moved {moved:.0f} s during the suite"
 
 
 HIDDEN_CONTROL = textwrap.dedent('''

@@ -146,6 +146,14 @@ def test_agent_file_outside_the_root_is_refused(client) -> None:
     assert submit(client, agent_file="agents.yaml")["status"] == "queued"
 
 
+def test_agent_file_with_a_nul_byte_is_a_400_and_creates_nothing(client) -> None:
+    # As praisonai 4.7.19 does: the path check's ValueError ("embedded null byte") becomes a 400 (router.py:87-90).
+    before = total(client)
+    response = client.post("/api/v1/runs", json={"prompt": "x", "agent_file": "a\u0000b"})
+    assert response.status_code == 400 and response.json() == {"detail": "embedded null byte"}
+    assert total(client) == before
+
+
 def test_loopback_webhook_is_accepted_when_the_mock_allows_it(clock, scenarios, profile) -> None:
     from mockserver.praisonai.app import create_praisonai_app
 
