@@ -67,7 +67,8 @@ def test_serve_kinetica_answers_the_gpudb_wire_and_the_control_plane() -> None:
             answer = client.post("/has/proc", json={"proc_name": "p", "options": {}},
                                  headers={"authorization": "Bearer tok"})
             assert answer.status_code == 200 and answer.json()["status"] == "OK"
-            state = client.get("/_mock/state").json()
+            assert client.get("/_mock/state").status_code == 401  # the control plane too
+            state = client.get("/_mock/state", headers={"authorization": "Bearer tok"}).json()
             assert state["clock"]["frozen"] is True
             assert state["scenario"]["name"] == "kinetica-failing-segment"
             assert state["scenario"]["scenario"]["kinetica"]["segments"] == 3

@@ -24,6 +24,7 @@ from typing import Any
 from mockserver.clock import Clock
 from mockserver.praisonai.plan import NO_PROGRESS, Plan, Progress, effective_timeout, make_plan
 from mockserver.praisonai.scenario import PraisonAIScenario
+from mockserver.praisonai.webhook_targets import WebhookPolicy
 from mockserver.scenario import ScenarioStore
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -175,13 +176,20 @@ class PraisonAIModel:
     """All PraisonAI runs of one mock. Thread-safe: the server thread and a test may both use it."""
 
     def __init__(self, clock: Clock, scenario_store: ScenarioStore | None = None, *,
-                 profile: str = "impl", allow_loopback_webhooks: bool = False) -> None:
+                 profile: str = "impl", allow_loopback_webhooks: bool = False,
+                 webhook_allow: Iterable[str] = ()) -> None:
         self.clock = clock
         self.scenario_store = scenario_store if scenario_store is not None else ScenarioStore()
         self.profile = profile
         self.allow_loopback_webhooks = allow_loopback_webhooks
+        self.webhook_networks = WebhookPolicy.of(networks=webhook_allow).allowed
         self._lock = threading.RLock()
         self.reset()
+
+    @property
+    def webhook_policy(self) -> WebhookPolicy:
+        """Where webhooks may go (read at every submit and delivery)."""
+        return WebhookPolicy(self.allow_loopback_webhooks, self.webhook_networks)
 
     # -- lifecycle of the model itself ----------------------------------------------------------
     def reset(self) -> None:

@@ -115,7 +115,7 @@ def test_oversized_body_is_refused(client: AppClient, model: KineticaModel) -> N
     record = create_proc_req("big")
     record["files"] = {"big.bin": b"\x00" * (70 * 1024)}
     status, wrapper, _ = call(client, "/create/proc", record, wire.BINARY)
-    assert_error(status, wrapper, "larger than this mock's limit")
+    assert_error(status, wrapper, "larger than this mock's limit", code=413)
     assert model.snapshot() == before
 
 
