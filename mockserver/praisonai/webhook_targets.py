@@ -36,6 +36,9 @@ class WebhookPolicy:
         return cls(allow_loopback, tuple(ipaddress.ip_network(n, strict=False) for n in networks))
 
     def permits(self, ip: IPAddress) -> bool:
+        mapped = ip.ipv4_mapped if isinstance(ip, ipaddress.IPv6Address) else None
+        if mapped is not None and self.permits(mapped):
+            return True
         if any(ip in network for network in self.allowed if network.version == ip.version):
             return True
         return self.allow_loopback and ip.is_loopback
