@@ -216,7 +216,8 @@ class PraisonAIApp:
     async def _server_error(self, request: Request, exc: Exception) -> Response:
         # A bug in the mock, not a behaviour of either profile: say so instead of a bare 500.
         log.exception("PraisonAI mock failed on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": f"mock server error: {type(exc).__name__}: {excerpt(str(exc))}"}, status_code=500)
+        return JSONResponse({"detail": f"mock server error: {type(exc).__name__}: {excerpt(str(exc))}"},
+                            status_code=500)
 
 
 def create_praisonai_app(model: PraisonAIModel, profile: Profile | str | None = None, *,
