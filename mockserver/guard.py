@@ -27,6 +27,7 @@ import ipaddress
 import json
 import logging
 import re
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +54,39 @@ ErrorBody = Callable[[Scope, str], tuple[bytes, bytes]]
 
 # A JSON escape of a UTF-16 surrogate: the only way a JSON text can carry a lone one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+class _BodyDeadlines:
+    """Body-read deadlines of one event loop, swept by one timer while any read is in progress.
+
+    A timer per request (`asyncio.timeout`) costs more than the rest of the guard together; here a
+    read registers its task in a dict, and an overdue one is cancelled by the sweep (so a deadline
+    holds to within `sweep` seconds).
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, sweep: float) -> None:
+        self.loop = loop
+        self.sweep = sweep
+        self.reads: dict[asyncio.Task[Any], float] = {}
+        self.expired: set[asyncio.Task[Any]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start(self, task: asyncio.Task[Any], seconds: float) -> None:
+        self.reads[task] = self.loop.time() + seconds
+        if self._timer is None:
+            self._timer = self.loop.call_later(self.sweep, self._sweep)
+
+    def stop(self, task: asyncio.Task[Any]) -> None:
+        self.reads.pop(task, None)
+
+    def _sweep(self) -> None:
+        now = self.loop.time()
+        for task, deadline in list(self.reads.items()):
+            if deadline <= now:
+                del self.reads[task]
+                self.expired.add(task)
+                task.cancel()
+        self._timer = self.loop.call_later(self.sweep, self._sweep) if self.reads else None
 
 
 def control_error_body(scope: Scope, message: str) -> tuple[bytes, bytes]:
@@ -171,6 +205,8 @@ class Guard:
         self.unauthorized = unauthorized or error_body
         self.journal = journal
         self.api = api
+        self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _BodyDeadlines] = \
+            weakref.WeakKeyDictionary()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -231,31 +267,46 @@ class Guard:
 
     async def _read_body(self, receive: Receive, content_length: bytes | None) -> bytes | None:
         limit = self.config.max_body_bytes
-        too_large = _Refused(413, f"the request body is larger than this mock's limit of {limit} bytes "
-                                  "(--max-body-bytes)", [(b"connection", b"close")])
         if content_length is not None and content_length.isdigit() and int(content_length) > limit:
-            raise too_large
+            raise _too_large(limit)
         chunks: list[bytes] = []
         size = 0
+        task = asyncio.current_task()
+        assert task is not None
+        deadlines = self._body_deadlines()
+        deadlines.start(task, self.config.body_timeout)
         try:
-            async with asyncio.timeout(self.config.body_timeout):
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        _log.info("client went away before its request body arrived; nothing done")
-                        return None
-                    chunk = message.get("body", b"")
-                    if chunk:
-                        size += len(chunk)
-                        if size > limit:
-                            raise too_large
-                        chunks.append(chunk)
-                    if not message.get("more_body", False):
-                        break
-        except TimeoutError:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    _log.info("client went away before its request body arrived; nothing done")
+                    return None
+                chunk = message.get("body", b"")
+                if chunk:
+                    size += len(chunk)
+                    if size > limit:
+                        raise _too_large(limit)
+                    chunks.append(chunk)
+                if not message.get("more_body", False):
+                    break
+        except asyncio.CancelledError:
+            if task not in deadlines.expired:
+                raise
+            deadlines.expired.discard(task)
+            task.uncancel()
             raise _Refused(408, f"the request body did not arrive within {self.config.body_timeout:g} s",
                            [(b"connection", b"close")]) from None
+        finally:
+            deadlines.stop(task)
         return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _body_deadlines(self) -> _BodyDeadlines:
+        loop = asyncio.get_running_loop()
+        deadlines = self._deadlines.get(loop)
+        if deadlines is None:
+            sweep = min(1.0, self.config.body_timeout / 4)
+            deadlines = self._deadlines[loop] = _BodyDeadlines(loop, sweep)
+        return deadlines
 
     # -- the answer -------------------------------------------------------------------------------
     async def _refuse(self, scope: Scope, send: Send, headers: dict[bytes, bytes], refused: _Refused) -> None:
@@ -282,6 +333,11 @@ class Guard:
                 (b"access-control-allow-credentials", b"true"),
                 (b"access-control-expose-headers", ", ".join(cors.expose_headers).encode()),
                 (b"vary", b"Origin")]
+
+
+def _too_large(limit: int) -> _Refused:
+    return _Refused(413, f"the request body is larger than this mock's limit of {limit} bytes (--max-body-bytes)",
+                    [(b"connection", b"close")])
 
 
 def _text(value: bytes | None) -> str | None:
