@@ -292,8 +292,8 @@ async def soak(urls: dict[str, str], *, clients: int, ops: int, seed: int, profi
                 await client.run_status(run, "final")
         report.lost = _lost(history)
     finally:
-        for client in http.values():
-            await client.aclose()
+        for pool in http.values():
+            await pool.aclose()
     report.violations = check(history)
     report.observations = len(history.observations)
     report.runs = Counter(history.accepted.values())
