@@ -36,7 +36,8 @@ from tools.fuzz import serve, tracebacks
 __all__ = ["History", "Observation", "SoakReport", "check", "main", "soak"]
 
 RANK = {"queued": 0, "none": 0, "running": 1}  # every other status is a finished one (rank 2)
-SOAK_SCENARIO = {"praisonai": {"max_concurrent": 3, "max_queued": 100_000}}
+# Few run slots, so runs queue behind hanging ones and get cancelled while queued.
+SOAK_SCENARIO = {"praisonai": {"max_concurrent": 2, "max_queued": 100_000}}
 
 
 def rank(status: str) -> int:
@@ -161,13 +162,14 @@ class Client:
         return sent, json.loads(wrapper["data_str"]) if wrapper["status"] == "OK" else None
 
     # -- PraisonAI ---------------------------------------------------------------------------------
-    async def submit(self) -> None:
+    async def submit(self, config: dict[str, Any] | None = None) -> str | None:
         rng = self.rng
-        config: dict[str, Any] = {"mock_steps": rng.randint(0, 4), "mock_step_seconds": rng.choice([0.5, 2, 10])}
-        if rng.random() < 0.15:
-            config["mock_hang"] = True
-        if rng.random() < 0.15:
-            config["mock_fail"] = "soak failure"
+        if config is None:
+            config = {"mock_steps": rng.randint(0, 4), "mock_step_seconds": rng.choice([0.5, 2, 10])}
+            if rng.random() < 0.15:
+                config["mock_hang"] = True
+            if rng.random() < 0.15:
+                config["mock_fail"] = "soak failure"
         body: dict[str, Any] = {"prompt": f"soak {self.number}", "config": config}
         if rng.random() < 0.1:
             body["timeout"] = rng.randint(1, 30)
@@ -178,6 +180,19 @@ class Client:
             self.jobs.append(job)
             self.history.accepted[f"praisonai:{job}"] = "praisonai"
             self.history.see(f"praisonai:{job}", response.json()["status"], sent, "submit")
+            return str(job)
+        return None
+
+    async def cancel_in_queue(self) -> None:
+        """A run queued behind a hanging one is cancelled, then the hanging one: both stay cancelled."""
+        hanging = await self.submit({"mock_hang": True})
+        queued = await self.submit({"mock_steps": self.rng.choice([0, 1, 2])})
+        if hanging is None or queued is None:
+            return
+        await self.request("kinetica", "clock_advance", "POST", "/_mock/clock/advance", json={"seconds": 1})
+        await self.cancel(queued)
+        await self.cancel(hanging)
+        await self.job_status(queued)
 
     async def job_status(self, job: str, what: str = "status") -> None:
         sent = time.monotonic()
@@ -244,6 +259,8 @@ class Client:
             if await self.request("kinetica", "clock_advance", "POST", "/_mock/clock/advance",
                                   json={"seconds": seconds}) is not None:
                 self.report.clock_jumps += 1
+        elif roll < 0.08:
+            await self.cancel_in_queue()
         elif roll < 0.22 or not self.jobs:
             await self.submit()
         elif roll < 0.40:
@@ -268,7 +285,9 @@ async def soak(urls: dict[str, str], *, clients: int, ops: int, seed: int, profi
     report = SoakReport(clients)
     history = History()
     started = time.monotonic()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them: reusing one
+    # just as the server closes it is a race of HTTP keep-alive itself, not something of the mock's.
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients, keepalive_expiry=2.0)
     http = {api: httpx.AsyncClient(base_url=url, timeout=60, limits=limits) for api, url in urls.items()}
     control = http["kinetica"]
     try:
