@@ -78,6 +78,22 @@ def test_serve_kinetica_answers_the_gpudb_wire_and_the_control_plane() -> None:
     assert f"kinetica: {base}  (control plane: {base}/_mock/)" in out
 
 
+def test_serve_door_options_body_limit_and_allowed_host() -> None:
+    port = _free_port()
+    proc = _serve("--api", "praisonai", "--praisonai-port", str(port), "--max-body-bytes", "64",
+                  "--allowed-host", "mock.example", "--body-timeout", "5", "--header-timeout", "5")
+    try:
+        _wait_for_port(port, proc)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            too_big = client.post("/api/v1/runs", json={"prompt": "x" * 100})
+            assert too_big.status_code == 413 and "detail" in too_big.json()
+            assert client.get("/health", headers={"host": "mock.example"}).status_code == 200
+            assert client.get("/health", headers={"host": "other.example"}).status_code == 403
+    finally:
+        code, _, err = _stop(proc)
+    assert code == 0, err
+
+
 def test_serve_both_apis_prints_both_urls() -> None:
     kinetica_port, praisonai_port = _free_port(), _free_port()
     proc = _serve("--kinetica-port", str(kinetica_port), "--praisonai-port", str(praisonai_port))
