@@ -106,7 +106,8 @@ class HostPolicy:
 
     @classmethod
     def from_names(cls, names: Iterable[str] | None) -> HostPolicy:
-        return cls(frozenset(name.strip().lower().rstrip(".") for name in names or () if name.strip()))
+        """Names as given (`mock.example`, `mock.example:8080`, `[fd00::1]`, `*`); ports are ignored."""
+        return cls(frozenset(_hostname(name.strip()) for name in names or () if name.strip()))
 
     def allows(self, host_header: str | None) -> bool:
         if host_header is None:
@@ -338,6 +339,16 @@ class Guard:
 def _too_large(limit: int) -> _Refused:
     return _Refused(413, f"the request body is larger than this mock's limit of {limit} bytes (--max-body-bytes)",
                     [(b"connection", b"close")])
+
+
+def _hostname(name: str) -> str:
+    if name == "*":
+        return name
+    try:
+        hostname = urlsplit("//" + name).hostname
+    except ValueError:
+        hostname = None
+    return (hostname or name.lower()).rstrip(".")
 
 
 def _text(value: bytes | None) -> str | None:

@@ -138,7 +138,7 @@ def test_allowed_and_same_origin_pages_still_work() -> None:
 
 
 def test_only_loopback_or_allowed_host_names_are_served() -> None:
-    with MockServer(apis=["kinetica", "praisonai"], allowed_hosts=["mock.internal"]) as server, \
+    with MockServer(apis=["kinetica", "praisonai"], allowed_hosts=["mock.internal:9191", "[fd00::7]"]) as server, \
             httpx.Client(base_url=server.urls["kinetica"], timeout=5) as kinetica, \
             httpx.Client(base_url=server.urls["praisonai"], timeout=5) as praisonai:
         rebound = kinetica.get("/_mock/state", headers={"host": "evil.example:9191"})
@@ -146,7 +146,8 @@ def test_only_loopback_or_allowed_host_names_are_served() -> None:
         _kinetica_error(kinetica.post("/has/proc", json={"proc_name": "p", "options": {}},
                                       headers={"host": "evil.example"}), 403)
         assert praisonai.get("/health", headers={"host": "evil.example"}).status_code == 403
-        for host in ("localhost:1", "127.0.0.1", "[::1]:5", "app.localhost", "127.9.9.9", "MOCK.internal"):
+        for host in ("localhost:1", "127.0.0.1", "[::1]:5", "app.localhost", "127.9.9.9", "MOCK.internal",
+                     "[fd00::7]:80"):
             assert praisonai.get("/health", headers={"host": host}).status_code == 200, host
 
 
