@@ -239,16 +239,16 @@ class Mock:
         if api not in self._apps:
             part = self.parts[api]
             app: ASGIApp = _ControlRouter(self.control, part.app)
-            # Inside journal, faults and auth: the journal records the broken answers clients see.
+            # Inside journal and faults: the journal records the broken answers clients see.
             app = MisbehaviourMiddleware(app, self.misbehaviour, api=api)
             app = FaultMiddleware(app, self.faults, api=api)
             app = JournalMiddleware(app, self.journal, api=api)
-            # CORS sees every request first: a preflight is answered before faults or auth could
-            # refuse it, and every answer (a 401, an injected 503) carries the CORS headers a page
-            # needs to read it.
+            # CORS sees every request the guard lets in: a preflight is answered before faults could
+            # refuse it, and every answer (an injected 503) carries the CORS headers a page needs to
+            # read it. The guard passes preflights, and adds those headers to its own refusals.
             if self.cors.enabled:
                 app = CorsMiddleware(app, self.cors, self.preflights, api=api, clock_now=self.clock.now)
-            # -- hostile input: the guard is outermost (refusals are journaled by the guard itself) --
+            # -- hostile input: the guard is outermost (it journals its own refusals) --
             app = Guard(app, self.guard, error_body=part.error_body, unauthorized=part.reject,
                         journal=self.journal, api=api)
             self._apps[api] = expose_transport(app)
