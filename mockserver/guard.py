@@ -208,6 +208,7 @@ class Guard:
         self.api = api
         self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _BodyDeadlines] = \
             weakref.WeakKeyDictionary()
+        self._last_deadlines: _BodyDeadlines | None = None  # the loop it serves, found without a lookup
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -272,9 +273,9 @@ class Guard:
             raise _too_large(limit)
         chunks: list[bytes] = []
         size = 0
-        task = asyncio.current_task()
-        assert task is not None
         deadlines = self._body_deadlines()
+        task = asyncio.current_task(deadlines.loop)
+        assert task is not None
         deadlines.start(task, self.config.body_timeout)
         try:
             while True:
@@ -303,10 +304,14 @@ class Guard:
 
     def _body_deadlines(self) -> _BodyDeadlines:
         loop = asyncio.get_running_loop()
+        last = self._last_deadlines
+        if last is not None and last.loop is loop:
+            return last
         deadlines = self._deadlines.get(loop)
         if deadlines is None:
             sweep = min(1.0, self.config.body_timeout / 4)
             deadlines = self._deadlines[loop] = _BodyDeadlines(loop, sweep)
+        self._last_deadlines = deadlines
         return deadlines
 
     # -- the answer -------------------------------------------------------------------------------
