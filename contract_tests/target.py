@@ -30,6 +30,7 @@ import httpx
 import pytest
 
 from contract_tests.preflight import parse_headers
+from mockserver.journal import REDACTED, is_secret_header
 
 T = TypeVar("T")
 
@@ -53,7 +54,8 @@ class Exchange:
             if name.lower() in {"host", "content-length", "accept-encoding", "connection", "user-agent",
                                 "accept"}:
                 continue
-            parts += ["-H", f"{name}: {value}"]
+            # A report is shared: credentials never go into it (fill them in to reproduce).
+            parts += ["-H", f"{name}: {REDACTED if is_secret_header(name) else value}"]
         if self.request_body:
             if _is_text(self.request_body):
                 parts += ["--data-raw", self.request_body.decode("utf-8")]

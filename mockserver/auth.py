@@ -1,9 +1,10 @@
-"""Optional authentication in front of an API, as pure ASGI middleware.
+"""Optional authentication: which credentials a mock requires, and how a 401 body looks.
 
 Off unless a Basic user/password or a Bearer token is configured; then a request must carry one of
 the configured credentials in `Authorization`, or it gets 401 with a `WWW-Authenticate` challenge and
-a body in the API's own error shape (each API passes its `Rejection`). The control plane and CORS
-preflights (which browsers send without credentials) pass through.
+a body in the API's own error shape (each API passes its `Rejection`). The check itself is made at
+the door of every port, control plane and inspector included (`mockserver.guard`); CORS preflights
+(which browsers send without credentials) pass.
 """
 
 from __future__ import annotations
@@ -15,9 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
-
-CONTROL_PREFIX = "/_mock"
+from starlette.types import Scope
 
 # (content type, body) of the 401 answer, given the request's scope and a reason.
 Rejection = Callable[[Scope, str], tuple[bytes, bytes]]
@@ -95,39 +94,3 @@ class AuthConfig:
 def json_detail_rejection(scope: Scope, reason: str) -> tuple[bytes, bytes]:
     """The `{"detail": ...}` shape FastAPI-style servers (PraisonAI) answer with."""
     return b"application/json", json.dumps({"detail": reason}).encode()
-
-
-class AuthMiddleware:
-    def __init__(self, app: ASGIApp, config: AuthConfig, *,
-                 reject: Rejection = json_detail_rejection) -> None:
-        self.app = app
-        self.config = config
-        self.reject = reject
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.config.enabled or self._exempt(scope):
-            await self.app(scope, receive, send)
-            return
-        authorization = None
-        for name, value in scope.get("headers", ()):
-            if name == b"authorization":
-                authorization = value
-                break
-        if self.config.accepts(authorization):
-            await self.app(scope, receive, send)
-            return
-        reason = "Not authenticated" if authorization is None else "Invalid credentials"
-        content_type, body = self.reject(scope, reason)
-        await send({"type": "http.response.start", "status": 401, "headers": [
-            (b"content-type", content_type), (b"content-length", str(len(body)).encode()),
-            (b"www-authenticate", self.config.challenge())]})
-        await send({"type": "http.response.body", "body": body})
-
-    @staticmethod
-    def _exempt(scope: Scope) -> bool:
-        path: str = scope["path"]
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            return True
-        if scope["method"] == "OPTIONS":
-            return any(name == b"access-control-request-method" for name, _ in scope.get("headers", ()))
-        return False

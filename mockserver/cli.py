@@ -10,7 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES
 from mockserver.runtime import APIS, DEFAULT_PORTS, PROFILES
+from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,6 +46,21 @@ def _parser() -> argparse.ArgumentParser:
                             "http://127.0.0.1:* origin)")
     serve.add_argument("--no-cors", action="store_true",
                        help="send no CORS headers (as a server without CORS configured)")
+    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME", dest="allowed_hosts",
+                       help="a Host name served besides loopback ones and the --host address "
+                            "(against DNS rebinding); repeatable, * for any")
+    serve.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
+                       help=f"largest request body on every port (default: {DEFAULT_MAX_BODY_BYTES}); "
+                            "larger is 413")
+    serve.add_argument("--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT_S, metavar="SECONDS",
+                       help="a connection must send a request's headers within this time "
+                            f"(default: {DEFAULT_HEADER_TIMEOUT_S:g})")
+    serve.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT_S, metavar="SECONDS",
+                       help=f"a request body must arrive whole within this time (default: "
+                            f"{DEFAULT_BODY_TIMEOUT_S:g}); else 408 and the connection is closed")
+    serve.add_argument("--webhook-allow", action="append", default=[], metavar="CIDR",
+                       help="a network PraisonAI webhooks may reach although private, e.g. 10.0.0.0/8; "
+                            "repeatable")
     serve.add_argument("--misbehave", action="append", default=[], metavar="CLAUSE",
                        help="break this contract clause on purpose (the conformance suite's self-test); "
                             "repeatable")
@@ -92,7 +109,12 @@ def _serve(args: argparse.Namespace) -> int:
         auth = AuthConfig.from_options(basic=args.auth_basic, bearer=args.auth_bearer)
         mock = Mock(apis, scenario=args.scenario, segments=args.segments, frozen_clock=args.frozen_clock,
                     auth=auth, profile=args.profile, allow_loopback_webhooks=args.allow_loopback_webhooks,
-                    cors_origins=cors_origins, misbehave=args.misbehave, vary=vary)
+                    cors_origins=cors_origins, misbehave=args.misbehave, vary=vary,
+                    max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
+                    header_timeout=args.header_timeout, webhook_allow=args.webhook_allow,
+                    # The address the mock is bound to is its own name; a wildcard names nothing.
+                    allowed_hosts=[*args.allowed_hosts,
+                                   *([] if args.host in ("0.0.0.0", "::", "") else [args.host])])
     except (AuthConfigError, ScenarioError, MockError, ValueError) as exc:
         return _fail(str(exc))
     try:

@@ -14,6 +14,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# 9999-12-31T23:59:59Z: past it no timestamp can be written (datetime's range), so no answer could be.
+LATEST_INSTANT = 253_402_300_799.0
+
+
+def _as_float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        raise ClockError(f"{value!r} seconds is beyond the year 9999") from None
+
+
+def _writable(instant: float) -> None:
+    if instant > LATEST_INSTANT:
+        raise ClockError("the clock cannot go beyond the year 9999 (9999-12-31T23:59:59Z)")
+
 
 class ClockError(ValueError):
     """A clock operation that would move time backwards or is otherwise invalid."""
@@ -63,10 +78,11 @@ class Clock:
 
     # -- moving ---------------------------------------------------------------------------------
     def advance(self, seconds: float) -> float:
-        seconds = float(seconds)
+        seconds = _as_float(seconds)
         if not seconds >= 0:  # also rejects NaN
             raise ClockError(f"cannot advance the clock by {seconds!r} seconds: time only moves forward")
         with self._lock:
+            _writable(self._now_locked() + seconds)
             if self._frozen_at is not None:
                 self._frozen_at = self._now_locked() + seconds
             else:
@@ -74,7 +90,8 @@ class Clock:
             return self._now_locked()
 
     def set(self, instant: float) -> float:
-        instant = float(instant)
+        instant = _as_float(instant)
+        _writable(instant)
         with self._lock:
             current = self._now_locked()
             if not instant >= current:

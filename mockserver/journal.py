@@ -21,6 +21,11 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CONTROL_PREFIX = "/_mock"
+# Headers whose values are credentials: shown as REDACTED in every listing (the raw bytes stay in
+# memory only). Any header naming an API key or token counts too.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+_SECRET_NAME = re.compile(r"api[-_]?key|auth[-_]?token|access[-_]?token|secret|session[-_]?token")
+REDACTED = "REDACTED"
 _TEXTUAL = (b"application/json", b"text/", b"application/x-yaml", b"application/yaml",
             b"application/x-www-form-urlencoded")
 
@@ -74,8 +79,14 @@ class Entry:
         return data
 
 
+def is_secret_header(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in SECRET_HEADERS or _SECRET_NAME.search(lowered) is not None
+
+
 def _decode_headers(raw: list[tuple[bytes, bytes]]) -> list[list[str]]:
-    return [[k.decode("latin-1"), v.decode("latin-1")] for k, v in raw]
+    decoded = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw]
+    return [[k, REDACTED if is_secret_header(k) else v] for k, v in decoded]
 
 
 class Journal:
@@ -100,6 +111,16 @@ class Journal:
     def _record(self, entry: Entry) -> None:
         with self._lock:
             self._entries.append(entry)
+
+    def note(self, api: str | None, scope: Scope, status: int,
+             response_headers: list[tuple[bytes, bytes]]) -> None:
+        """Record a request refused at the door (its body unread)."""
+        if not self.include_control and _is_control(scope["path"]):
+            return
+        entry = self._begin(api, scope)
+        entry.status = status
+        entry.response_headers = response_headers
+        self._record(entry)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -151,6 +172,10 @@ def _status_test(status: int | str | None) -> Callable[[int | None], bool] | Non
     raise ValueError(f"status filter must be a code (404), a class (4xx) or none; got {status!r}")
 
 
+def _is_control(path: str) -> bool:
+    return path.startswith(CONTROL_PREFIX) and (len(path) == 6 or path[6] == "/")
+
+
 class JournalMiddleware:
     def __init__(self, app: ASGIApp, journal: Journal, *, api: str | None = None) -> None:
         self.app = app
@@ -162,11 +187,9 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         journal = self.journal
-        if not journal.include_control:
-            path: str = scope["path"]
-            if path.startswith(CONTROL_PREFIX) and (len(path) == 6 or path[6] == "/"):
-                await self.app(scope, receive, send)
-                return
+        if not journal.include_control and _is_control(scope["path"]):
+            await self.app(scope, receive, send)
+            return
         entry = journal._begin(self.api, scope)
         started = time.perf_counter()
         limit = journal.max_body

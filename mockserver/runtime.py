@@ -2,7 +2,10 @@
 
 Every API port gets the same stack, outermost first:
 
-    expose_transport -> CORS -> journal -> faults -> auth -> (/_mock control plane | the API's app)
+    expose_transport -> guard -> CORS -> journal -> faults -> (/_mock control plane | the API's app)
+
+The guard (`mockserver.guard`: Host, Origin, credentials, body limit and timeout, unencodable text)
+covers the control plane and the inspector as it covers the API.
 
 `Mock.asgi(api)` is usable in-process (`httpx.ASGITransport`) and under uvicorn alike. `MockServer`
 serves a `Mock` on real sockets (one port per API), all in one event loop on one background thread,
@@ -30,12 +33,13 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.auth import AuthConfig, AuthMiddleware, Rejection, json_detail_rejection
+from mockserver.auth import AuthConfig, Rejection, json_detail_rejection
 from mockserver.clock import Clock
 from mockserver.control import ControlError, create_control_app
 from mockserver.control.clock import clock_json
 from mockserver.cors import CorsMiddleware, CorsPolicy, PreflightLog
 from mockserver.faults import FaultMiddleware, FaultRules, expose_transport
+from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, Guard, GuardConfig, HostPolicy
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
 from mockserver.kinetica import variations as kinetica_variations
@@ -44,6 +48,7 @@ from mockserver.praisonai import variations as praisonai_variations
 from mockserver.resources import fixtures_dir
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
 from mockserver.server import bind
+from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S, header_timeout_protocol
 from mockserver.vary import Variation, VariationError
 
 # Latitudes each API leaves open, and the rewrites that make their non-default choices (mockserver.vary).
@@ -68,6 +73,7 @@ class ApiPart:
     app: ASGIApp
     reject: Rejection = json_detail_rejection  # the body of a 401 in this API's own error shape
     errors: tuple[type[Exception], ...] = ()  # the model's logical errors (answered 4xx, not 500)
+    error_body: Rejection = json_detail_rejection  # any other refusal at the door, in that shape
 
 
 ApiFactory = Callable[["Mock"], ApiPart]
@@ -76,24 +82,18 @@ ApiFactory = Callable[["Mock"], ApiPart]
 # -- the APIs ---------------------------------------------------------------------------------------
 def _kinetica_rejection(scope: Scope, reason: str) -> tuple[bytes, bytes]:
     """Kinetica's ERROR wrapper in the request's encoding (the gpudb client reads only the status)."""
-    from mockserver.kinetica import wire
+    from mockserver.kinetica.app import error_body
 
-    content_type = next((v.decode("latin-1") for k, v in scope.get("headers", ())
-                         if k == b"content-type"), None)
-    try:
-        encoding = wire.encoding_of(content_type)
-    except wire.WireError:
-        encoding = wire.JSON
-    message = f"Unauthorized access: {reason}"
-    return wire.MEDIA_TYPES[encoding].encode(), wire.error_response(message, encoding)
+    return error_body(scope, f"Unauthorized access: {reason}")
 
 
 def kinetica_part(mock: Mock) -> ApiPart:
-    from mockserver.kinetica.app import create_kinetica_app
+    from mockserver.kinetica.app import create_kinetica_app, error_body
     from mockserver.kinetica.models import KineticaError, KineticaModel
 
     model = KineticaModel(mock.clock, mock.scenario, **mock.kinetica_options)
-    return ApiPart(model, create_kinetica_app(model), _kinetica_rejection, (KineticaError,))
+    app = create_kinetica_app(model, max_body_bytes=mock.guard.max_body_bytes)
+    return ApiPart(model, app, _kinetica_rejection, (KineticaError,), error_body)
 
 
 def praisonai_part(mock: Mock) -> ApiPart:
@@ -169,9 +169,14 @@ class Mock:
                  journal_max_body: int = 16 * 1024, allow_loopback_webhooks: bool = False,
                  cors_origins: Iterable[str] | None = None, misbehave: Iterable[str] = (),
                  vary: Mapping[str, str] | None = None,
-                 factories: Mapping[str, ApiFactory] | None = None) -> None:
+                 factories: Mapping[str, ApiFactory] | None = None,
+                 max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, body_timeout: float = DEFAULT_BODY_TIMEOUT_S,
+                 header_timeout: float = DEFAULT_HEADER_TIMEOUT_S, allowed_hosts: Iterable[str] = (),
+                 webhook_allow: Iterable[str] = ()) -> None:
         """`cors_origins`: the origins browsers may call from; None (default) = any page on
         localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all.
+        `max_body_bytes`, `body_timeout`, `header_timeout`, `allowed_hosts`: the door (`mockserver.guard`).
+        `webhook_allow`: networks (CIDR) PraisonAI webhooks may reach beyond public addresses.
         `misbehave`: contract clause ids to break on purpose (the conformance suite's self-test);
         settable later through /_mock/misbehave, and kept across resets.
         `vary`: latitude choices (`{"LAT-KIN-ERROR-STATUS": "200"}`, see mockserver.vary): the mock
@@ -213,12 +218,16 @@ class Mock:
         self.faults = FaultRules()
         self.auth = auth if auth is not None else AuthConfig()
         self.cors = CorsPolicy.from_origins(cors_origins)
+        # -- hostile input: the door of every port (mockserver/guard.py) --
+        self.guard = GuardConfig(max_body_bytes=max_body_bytes, body_timeout=body_timeout,
+                                 hosts=HostPolicy.from_names(allowed_hosts), auth=self.auth, cors=self.cors)
+        self.header_timeout = header_timeout
         self.preflights = PreflightLog()
         self.misbehaviour = Misbehaviour(misbehave)
         self.profile = profile
         self.kinetica_options: dict[str, Any] = {}
         self.praisonai_options: dict[str, Any] = {
-            "allow_loopback_webhooks": allow_loopback_webhooks,
+            "allow_loopback_webhooks": allow_loopback_webhooks, "webhook_allow": tuple(webhook_allow),
             "job_id_format": self.variation.choice(praisonai_variations.JOB_ID)}
         self.parts: dict[str, ApiPart] = {api: factories[api](self) for api in self.apis}
         self.control = create_control_app(self, extra_routes=inspector_routes())
@@ -250,17 +259,18 @@ class Mock:
             api_app = MisbehaviourMiddleware(part.app, self.variation, api=api, breakers=VARIATIONS,
                                              serves_switch=False)
             app: ASGIApp = _ControlRouter(self.control, api_app)
-            # Inside journal, faults and auth: the journal records the broken answers clients see.
+            # Inside journal and faults: the journal records the broken answers clients see.
             app = MisbehaviourMiddleware(app, self.misbehaviour, api=api)
-            if self.auth.enabled:
-                app = AuthMiddleware(app, self.auth, reject=part.reject)
             app = FaultMiddleware(app, self.faults, api=api)
             app = JournalMiddleware(app, self.journal, api=api)
-            # CORS sees every request first: a preflight is answered before faults or auth could
-            # refuse it, and every answer (a 401, an injected 503) carries the CORS headers a page
-            # needs to read it.
+            # CORS sees every request the guard lets in: a preflight is answered before faults could
+            # refuse it, and every answer (an injected 503) carries the CORS headers a page needs to
+            # read it. The guard passes preflights, and adds those headers to its own refusals.
             if self.cors.enabled:
                 app = CorsMiddleware(app, self.cors, self.preflights, api=api, clock_now=self.clock.now)
+            # -- hostile input: the guard is outermost (it journals its own refusals) --
+            app = Guard(app, self.guard, error_body=part.error_body, unauthorized=part.reject,
+                        journal=self.journal, api=api)
             self._apps[api] = expose_transport(app)
         return self._apps[api]
 
@@ -459,7 +469,8 @@ def listeners(mock: Mock, host: str, ports: Mapping[str, int], *, log_level: str
         for api in mock.apis:
             sock = bind(host, ports.get(api, 0))
             config = uvicorn.Config(mock.asgi(api), log_level=log_level, lifespan="on", access_log=False,
-                                    timeout_graceful_shutdown=graceful_seconds)
+                                    timeout_graceful_shutdown=graceful_seconds,
+                                    http=header_timeout_protocol(mock.header_timeout))  # slow clients
             made.append(Listener(api, sock, _QuietServer(config)))
     except BaseException:
         for listener in made:

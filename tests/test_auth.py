@@ -1,4 +1,4 @@
-"""Optional Basic/Bearer authentication against a tiny stand-in app."""
+"""Optional Basic/Bearer authentication, as the door of every port applies it, against a tiny stand-in app."""
 
 from __future__ import annotations
 
@@ -12,16 +12,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from mockserver.auth import AuthConfig, AuthConfigError, AuthMiddleware
+from mockserver.auth import AuthConfig, AuthConfigError, json_detail_rejection
+from mockserver.guard import Guard, GuardConfig
 
 
 async def _ok(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
-def _app(config: AuthConfig, **kwargs):
+def _app(config: AuthConfig, reject=json_detail_rejection):
     inner = Starlette(routes=[Route("/{rest:path}", _ok, methods=["GET", "POST", "OPTIONS"])])
-    return AuthMiddleware(inner, config, **kwargs)
+    return Guard(inner, GuardConfig(auth=config), error_body=json_detail_rejection, unauthorized=reject)
 
 
 def _get(app, path: str = "/x", method: str = "GET", headers: dict | None = None,
@@ -64,9 +65,11 @@ def test_bearer_token_and_either_scheme_when_both_are_configured() -> None:
     assert "Basic" in challenge and "Bearer" in challenge
 
 
-def test_control_plane_and_cors_preflight_are_exempt() -> None:
+def test_the_control_plane_is_covered_and_cors_preflights_are_exempt() -> None:
     app = _app(AuthConfig(bearer="t"))
-    assert _get(app, "/_mock/state").status_code == 200
+    refused = _get(app, "/_mock/state")
+    assert refused.status_code == 401 and refused.json() == {"error": "Not authenticated"}
+    assert _get(app, "/_mock/state", headers={"authorization": "Bearer t"}).status_code == 200
     preflight = {"origin": "http://localhost:5173", "access-control-request-method": "POST"}
     assert _get(app, "/execute/proc", "OPTIONS", headers=preflight).status_code == 200
     assert _get(app, "/execute/proc", "OPTIONS").status_code == 401
@@ -76,7 +79,7 @@ def test_the_api_chooses_the_shape_of_its_401() -> None:
     def kinetica_like(scope, reason: str) -> tuple[bytes, bytes]:
         return b"application/json", f'{{"status": "ERROR", "message": "{reason}"}}'.encode()
 
-    response = _get(_app(AuthConfig(bearer="t"), reject=kinetica_like))
+    response = _get(_app(AuthConfig(bearer="t"), kinetica_like))
     assert response.status_code == 401
     assert response.json() == {"status": "ERROR", "message": "Not authenticated"}
 

@@ -67,7 +67,8 @@ def test_serve_kinetica_answers_the_gpudb_wire_and_the_control_plane() -> None:
             answer = client.post("/has/proc", json={"proc_name": "p", "options": {}},
                                  headers={"authorization": "Bearer tok"})
             assert answer.status_code == 200 and answer.json()["status"] == "OK"
-            state = client.get("/_mock/state").json()
+            assert client.get("/_mock/state").status_code == 401  # the control plane too
+            state = client.get("/_mock/state", headers={"authorization": "Bearer tok"}).json()
             assert state["clock"]["frozen"] is True
             assert state["scenario"]["name"] == "kinetica-failing-segment"
             assert state["scenario"]["scenario"]["kinetica"]["segments"] == 3
@@ -75,6 +76,22 @@ def test_serve_kinetica_answers_the_gpudb_wire_and_the_control_plane() -> None:
         code, out, err = _stop(proc)
     assert code == 0, err
     assert f"kinetica: {base}  (control plane: {base}/_mock/)" in out
+
+
+def test_serve_door_options_body_limit_and_allowed_host() -> None:
+    port = _free_port()
+    proc = _serve("--api", "praisonai", "--praisonai-port", str(port), "--max-body-bytes", "64",
+                  "--allowed-host", "mock.example", "--body-timeout", "5", "--header-timeout", "5")
+    try:
+        _wait_for_port(port, proc)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            too_big = client.post("/api/v1/runs", json={"prompt": "x" * 100})
+            assert too_big.status_code == 413 and "detail" in too_big.json()
+            assert client.get("/health", headers={"host": "mock.example"}).status_code == 200
+            assert client.get("/health", headers={"host": "other.example"}).status_code == 403
+    finally:
+        code, _, err = _stop(proc)
+    assert code == 0, err
 
 
 def test_serve_both_apis_prints_both_urls() -> None:

@@ -61,22 +61,24 @@ def test_scenario_from_a_preset_name_or_a_path(tmp_path) -> None:
     assert by_path.scenario_info()["name"] == "mine"
 
 
-def test_journal_sees_faults_and_auth_refusals_in_that_order() -> None:
+def test_auth_refuses_at_the_door_before_faults_count_and_the_journal_sees_both() -> None:
     mock = Mock(["kinetica"], auth=AuthConfig(bearer="tok"))
     mock.faults.add({"action": "status", "path": "/has/proc", "status": 503, "first": 1})
     client = Client(mock.asgi("kinetica"))
+    token = {"authorization": "Bearer tok"}
     try:
         body = {"proc_name": "p", "options": {}}
-        # The fault answers before auth is asked; then auth refuses; then a good token passes.
-        assert client.post("/has/proc", json=body).status_code == 503
-        refused = client.post("/has/proc", json=body)
-        assert refused.status_code == 401
-        assert client.post("/has/proc", json=body, headers={"authorization": "Bearer tok"}).status_code == 200
-        # The control plane needs no credentials.
-        assert client.get("/_mock/state").json()["auth"] == {"enabled": True, "basic": False, "bearer": True}
+        # An anonymous request is refused before it can use up the fault meant for real clients.
+        assert client.post("/has/proc", json=body).status_code == 401
+        assert client.post("/has/proc", json=body, headers=token).status_code == 503
+        assert client.post("/has/proc", json=body, headers=token).status_code == 200
+        # The control plane needs the credentials too.
+        assert client.get("/_mock/state").status_code == 401
+        assert client.get("/_mock/state", headers=token).json()["auth"] == {
+            "enabled": True, "basic": False, "bearer": True}
     finally:
         client.close()
-    assert [e["status"] for e in mock.journal.entries()] == [503, 401, 200]
+    assert [e["status"] for e in mock.journal.entries()] == [401, 503, 200]
 
 
 def test_kinetica_401_is_the_error_wrapper_in_the_request_encoding() -> None:

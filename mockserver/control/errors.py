@@ -9,6 +9,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from mockserver.excerpt import MAX_ECHO_CHARS, excerpt
+
 
 class ControlError(Exception):
     """Raised by a control route to answer `{"error": message}` with `status`."""
@@ -21,7 +23,8 @@ class ControlError(Exception):
 
 
 def error_response(message: str, status: int, **extra: Any) -> JSONResponse:
-    return JSONResponse({"error": message, **extra}, status_code=status)
+    # Messages quote the input (`got ...`): never all of it.
+    return JSONResponse({"error": excerpt(message, 4 * MAX_ECHO_CHARS), **extra}, status_code=status)
 
 
 async def on_control_error(request: Request, exc: Exception) -> Response:

@@ -23,8 +23,11 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
-_STATUS_CACHE_LIMIT = 8192
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+# The finished-status cache holds request and answer bytes: bounded by their size, not their count
+# (a client can make each request as large as the body limit).
+STATUS_CACHE_BYTES = 8 * 1024 * 1024
+_STATUS_CACHE_ENTRY_BYTES = 64 * 1024  # larger requests or answers are simply not cached
 _log = logging.getLogger("mockserver.kinetica")
 
 
@@ -43,6 +46,7 @@ class KineticaApp:
         self._routes: dict[str, str | None] = {}
         # (encoding, request body) -> (the model's immutability key, encoded answer)
         self._status_cache: dict[tuple[str, bytes], tuple[Any, bytes]] = {}
+        self.status_cache_bytes = 0
         model.dispatcher = self.dispatch
 
     # -- ASGI ---------------------------------------------------------------------------------
@@ -88,8 +92,10 @@ class KineticaApp:
                 f"{endpoint} only accepts POST, not {scope['method']}", encoding), encoding)
             return
         body = await _read_body(receive, content_length, self.max_body_bytes)
+        if body is _GONE:
+            return  # the client went away mid-body: nothing is done with half a request
         if body is None:
-            await _respond(send, 400, wire.error_response(
+            await _respond(send, 413, wire.error_response(
                 f"request body is larger than this mock's limit of {self.max_body_bytes} bytes",
                 encoding), encoding)
             return
@@ -137,9 +143,13 @@ class KineticaApp:
     def _status(self, record: dict[str, Any], body: bytes, encoding: str) -> bytes:
         key = self.model.immutable_status_key(record)
         payload = wire.codec("/show/proc/status").encode_response(self.model.show_proc_status(record), encoding)
-        if key is not None:
-            if len(self._status_cache) >= _STATUS_CACHE_LIMIT:
+        size = len(body) + len(payload)
+        if key is not None and size <= _STATUS_CACHE_ENTRY_BYTES:
+            if self.status_cache_bytes + size > STATUS_CACHE_BYTES:
                 self._status_cache.clear()
+                self.status_cache_bytes = 0
+            if (encoding, body) not in self._status_cache:
+                self.status_cache_bytes += size
             self._status_cache[(encoding, body)] = (key, payload)
         return payload
 
@@ -159,9 +169,23 @@ def create_kinetica_app(model: KineticaModel, *, max_body_bytes: int = DEFAULT_M
     return KineticaApp(model, max_body_bytes=max_body_bytes)
 
 
+def error_body(scope: Scope, message: str) -> tuple[bytes, bytes]:
+    """(content type, ERROR wrapper) in the request's encoding, JSON when it names none we speak."""
+    content_type = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"content-type"), None)
+    try:
+        encoding = wire.encoding_of(content_type)
+    except wire.WireError:
+        encoding = wire.JSON
+    return wire.MEDIA_TYPES[encoding].encode(), wire.error_response(message, encoding)
+
+
 # -- helpers --------------------------------------------------------------------------------------
+_GONE = b"<gone>"  # a sentinel by identity: the client disconnected before its body was whole
+
+
 async def _read_body(receive: Receive, content_length: bytes | None, limit: int) -> bytes | None:
-    """The whole body, or None once it exceeds `limit` (the rest is left unread)."""
+    """The whole body; None once it exceeds `limit` (the rest is left unread); `_GONE` if the
+    client went away first."""
     if content_length is not None:
         try:
             if int(content_length) > limit:
@@ -173,7 +197,7 @@ async def _read_body(receive: Receive, content_length: bytes | None, limit: int)
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return _GONE
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

@@ -22,6 +22,7 @@ from typing import Any
 import fastavro
 import jsonschema
 
+from mockserver.excerpt import MAX_ECHO_CHARS, excerpt
 from mockserver.resources import schemas_dir
 from mockserver.spec.loader import kinetica_avro, kinetica_endpoints, kinetica_operation, kinetica_wrapper_avro
 
@@ -222,6 +223,7 @@ def wrap_binary(status: str, message: str, data_type: str, data: bytes) -> bytes
 
 def error_response(message: str, encoding: str) -> bytes:
     """The ERROR wrapper: data_type 'none', empty payload."""
+    message = excerpt(message, 4 * MAX_ECHO_CHARS)  # messages quote input: never all of it
     if encoding == JSON:
         return wrap_json("ERROR", message, "none", "")
     return wrap_binary("ERROR", message, "none", b"")

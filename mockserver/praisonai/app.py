@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.excerpt import excerpt
 from mockserver.praisonai.models import (
     STATUSES,
     PraisonAIModel,
@@ -55,7 +56,7 @@ def reply(r: Reply) -> Response:
 
 
 def not_found(job_id: str) -> Response:
-    return JSONResponse({"detail": f"Job not found: {job_id}"}, status_code=404)
+    return JSONResponse({"detail": f"Job not found: {excerpt(job_id)}"}, status_code=404)
 
 
 def _agent_file_refusal(agent_file: str | None, root: str | None) -> str | None:
@@ -107,7 +108,7 @@ class PraisonAIApp:
         raw = await request.body()
         try:
             value = read_body(raw, request.headers.get("content-type"))
-            body = validate_submit(value, allow_loopback_webhooks=self.model.allow_loopback_webhooks)
+            body = validate_submit(value, webhook_policy=self.model.webhook_policy)
         except ValidationFailed as exc:
             return reply(self.profile.submit_invalid(exc.errors, raw))
         except BodyUnreadable:
@@ -149,7 +150,7 @@ class PraisonAIApp:
         except ValidationFailed as exc:
             return reply(self.profile.list_invalid(exc.errors))
         if query.status and query.status not in STATUSES:   # router.py:164-171, and list-runs.mdx:11-13
-            return JSONResponse({"detail": f"Invalid status: {query.status}. Valid values: {list(STATUSES)}"},
+            return JSONResponse({"detail": f"Invalid status: {excerpt(query.status)}. Valid values: {list(STATUSES)}"},
                                 status_code=400)
         views, total = self.model.list(status=query.status or None, session_id=query.session_id or None,
                                        page=query.page, page_size=query.page_size)
@@ -218,7 +219,8 @@ class PraisonAIApp:
     async def _server_error(self, request: Request, exc: Exception) -> Response:
         # A bug in the mock, not a behaviour of either profile: say so instead of a bare 500.
         log.exception("PraisonAI mock failed on %s %s", request.method, request.url.path)
-        return JSONResponse({"detail": f"mock server error: {type(exc).__name__}: {exc}"}, status_code=500)
+        return JSONResponse({"detail": f"mock server error: {type(exc).__name__}: {excerpt(str(exc))}"},
+                            status_code=500)
 
 
 def create_praisonai_app(model: PraisonAIModel, profile: Profile | str | None = None, *,

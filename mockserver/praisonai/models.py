@@ -25,6 +25,7 @@ from typing import Any
 from mockserver.clock import Clock
 from mockserver.praisonai.plan import NO_PROGRESS, Plan, Progress, effective_timeout, make_plan
 from mockserver.praisonai.scenario import PraisonAIScenario
+from mockserver.praisonai.webhook_targets import WebhookPolicy
 from mockserver.scenario import ScenarioStore
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -178,7 +179,7 @@ class PraisonAIModel:
 
     def __init__(self, clock: Clock, scenario_store: ScenarioStore | None = None, *,
                  profile: str = "impl", allow_loopback_webhooks: bool = False,
-                 job_id_format: str = "run_hex") -> None:
+                 webhook_allow: Iterable[str] = (), job_id_format: str = "run_hex") -> None:
         """`job_id_format`: `run_hex` (the reference's) or `uuid` (a latitude: ids are opaque)."""
         if job_id_format not in JOB_ID_FORMATS:
             raise ValueError(f"job_id_format must be one of {JOB_ID_FORMATS}; got {job_id_format!r}")
@@ -187,8 +188,14 @@ class PraisonAIModel:
         self.scenario_store = scenario_store if scenario_store is not None else ScenarioStore()
         self.profile = profile
         self.allow_loopback_webhooks = allow_loopback_webhooks
+        self.webhook_networks = WebhookPolicy.of(networks=webhook_allow).allowed
         self._lock = threading.RLock()
         self.reset()
+
+    @property
+    def webhook_policy(self) -> WebhookPolicy:
+        """Where webhooks may go (read at every submit and delivery)."""
+        return WebhookPolicy(self.allow_loopback_webhooks, self.webhook_networks)
 
     # -- lifecycle of the model itself ----------------------------------------------------------
     def reset(self) -> None:

@@ -10,7 +10,6 @@ JSON Schemas under schemas/praisonai/ can be switched in here once they exist.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import math
 import re
@@ -18,15 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
-from urllib.parse import urlparse
 
+from mockserver.excerpt import clip
 from mockserver.praisonai.models import SubmitRequest
+from mockserver.praisonai.webhook_targets import WebhookPolicy, screen
 
 ErrorItem = dict[str, Any]
 
-# praisonai/jobs/models.py:17: names the webhook validator refuses before resolving anything.
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1"})
-_LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 _INT_STRING = re.compile(r"[+-]?\d+(?:_\d+)*(?:\.0*)?")
 
 
@@ -35,7 +32,8 @@ class ValidationFailed(Exception):
 
     def __init__(self, errors: list[ErrorItem]) -> None:
         super().__init__(f"{len(errors)} validation error(s)")
-        self.errors = errors
+        # pydantic echoes the whole input; the mock echoes an excerpt (the same for ordinary input).
+        self.errors = [{**e, "input": clip(e["input"])} if "input" in e else e for e in errors]
 
 
 class BodyUnreadable(Exception):
@@ -96,7 +94,8 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def validate_submit(value: Any, *, allow_loopback_webhooks: bool = False) -> SubmitRequest:
+def validate_submit(value: Any, *, allow_loopback_webhooks: bool = False,
+                    webhook_policy: WebhookPolicy | None = None) -> SubmitRequest:
     """JobSubmitRequest (praisonai/jobs/models.py:107-125): field order = error order."""
     if value is _MISSING:
         raise ValidationFailed([{"type": "missing", "loc": ["body"], "msg": "Field required", "input": None}])
@@ -123,7 +122,8 @@ def validate_submit(value: Any, *, allow_loopback_webhooks: bool = False) -> Sub
                 out[name] = _as_dict(raw)
             else:
                 out[name] = _as_int(raw)
-            reason = webhook_refusal(out[name], allow_loopback_webhooks) if name == "webhook_url" else None
+            policy = webhook_policy or WebhookPolicy(allow_loopback=allow_loopback_webhooks)
+            reason = webhook_refusal(out[name], policy) if name == "webhook_url" else None
             if reason is not None:
                 # FastAPI encodes the ValueError in ctx as {} (observed).
                 raise _FieldError("value_error", f"Value error, {reason}", ctx={"error": {}})
@@ -218,30 +218,11 @@ def _as_int(raw: Any) -> int:
     raise _FieldError("int_type", "Input should be a valid integer")
 
 
-def webhook_refusal(url: str, allow_loopback: bool) -> str | None:
-    """Why praisonai would refuse this webhook URL (models.py:20-84), or None. Minus DNS: the
-    mock never resolves names (it must work offline), so only IP literals and local names are
-    screened; loopback passes when the mock is configured to allow it."""
+def webhook_refusal(url: str, policy: WebhookPolicy | bool) -> str | None:
+    """Why praisonai would refuse this webhook URL (models.py:20-84), or None: its host is resolved
+    and every address checked (`webhook_targets.screen`)."""
     if not url:
         return None
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https"):
-        return "Webhook URL must use http or https scheme"
-    try:
-        host = parsed.hostname
-    except ValueError:
-        host = None
-    if not host:
-        return "Invalid Webhook URL"
-    host = host.lower()
-    if host in _LOCAL_HOSTS and not (allow_loopback and host in _LOOPBACK_NAMES):
-        return "Webhook URL cannot be a localhost address"
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    if allow_loopback and ip.is_loopback:
-        return None
-    if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved or ip.is_unspecified:
-        return "Webhook URL resolves to a private or restricted network address"
-    return None
+    if isinstance(policy, bool):
+        policy = WebhookPolicy(allow_loopback=policy)
+    return screen(url, policy).refusal

@@ -17,9 +17,14 @@ import httpx
 
 from mockserver.praisonai.models import PraisonAIModel, RunView
 from mockserver.praisonai.profiles import Profile
-from mockserver.praisonai.validation import webhook_refusal
+from mockserver.praisonai.webhook_targets import screen
 
 DELIVERY_TIMEOUT_S = 30.0   # praisonai/jobs/executor.py:87
+
+
+def pinned_url(url: str, address: str) -> httpx.URL:
+    """`url` with its host replaced by a checked address (the Host header keeps the name)."""
+    return httpx.URL(url).copy_with(host=address)
 
 
 class WebhookDispatcher:
@@ -45,14 +50,17 @@ class WebhookDispatcher:
         payload = self.profile.webhook_payload(view)
         entry: dict[str, Any] = {"job_id": view.job_id, "url": url, "payload": payload,
                                  "at": self.model.clock.now()}
-        # Screened again at delivery, as the reference does (executor.py:528-539).
-        refusal = webhook_refusal(url, self.model.allow_loopback_webhooks)
-        if refusal is not None:
-            entry["error"] = f"refused: {refusal}"
+        # Screened again at delivery, as the reference does (executor.py:528-539), off the event
+        # loop (it may ask DNS); then sent to an address that was checked, never to the name again.
+        target = await asyncio.get_running_loop().run_in_executor(None, screen, url, self.model.webhook_policy)
+        if target.refusal is not None:
+            entry["error"] = f"refused: {target.refusal}"
             self.model.record_webhook(entry)
             return entry
         try:
-            response = await client.post(url, json=payload)
+            response = await client.post(pinned_url(url, target.addresses[0]), json=payload,
+                                          headers={"Host": httpx.URL(url).netloc.decode("ascii")},
+                                          extensions={"sni_hostname": target.host})
             entry["status_code"] = response.status_code
         except Exception as exc:  # a webhook failure is only logged, as in executor.py:585-586
             entry["error"] = f"{type(exc).__name__}: {exc}"

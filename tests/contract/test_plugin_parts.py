@@ -107,6 +107,14 @@ def test_curl_reproduces_binary_bodies_byte_for_byte() -> None:
     assert "--data-binary @- http://h/has/proc" in exchange.curl()
 
 
+def test_curl_in_a_report_never_carries_credentials() -> None:
+    exchange = Exchange("GET", "http://h/x", {"Authorization": "Bearer s3cret", "Cookie": "sid=1",
+                                              "X-Api-Key": "k9", "Idempotency-Key": "i1"}, b"")
+    command = exchange.curl()
+    assert "s3cret" not in command and "sid=1" not in command and "k9" not in command
+    assert "Authorization: REDACTED" in command and "Idempotency-Key: i1" in command
+
+
 # -- target probing --------------------------------------------------------------------------------
 class _HideControl:
     def __init__(self, app: object) -> None:

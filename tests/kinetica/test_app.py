@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from mockserver.clock import Clock
 from mockserver.kinetica import wire
-from mockserver.kinetica.app import KineticaApp, create_kinetica_app
+from mockserver.kinetica.app import STATUS_CACHE_BYTES, KineticaApp, create_kinetica_app
 from mockserver.kinetica.models import KineticaModel
 from mockserver.server import ServerThread
 from mockserver.spec.loader import kinetica_avro
@@ -115,7 +116,7 @@ def test_oversized_body_is_refused(client: AppClient, model: KineticaModel) -> N
     record = create_proc_req("big")
     record["files"] = {"big.bin": b"\x00" * (70 * 1024)}
     status, wrapper, _ = call(client, "/create/proc", record, wire.BINARY)
-    assert_error(status, wrapper, "larger than this mock's limit")
+    assert_error(status, wrapper, "larger than this mock's limit", code=413)
     assert model.snapshot() == before
 
 
@@ -275,3 +276,33 @@ def test_lifespan_startup_starts_auto_start_runs(model: KineticaModel) -> None:
     assert auto not in model.runs()
     with ServerThread(app):  # uvicorn sends lifespan.startup
         assert auto in model.runs()
+
+
+def test_status_cache_is_bounded_by_bytes_not_entries(client: AppClient, app: KineticaApp,
+                                                      clock: Clock) -> None:
+    call(client, "/create/proc", create_proc_req())
+    _, _, executed = call(client, "/execute/proc", execute_req("p", {"duration_ms": "5"}))
+    clock.advance(1)
+    padding = "o" * 40_000
+    for n in range(300):  # 300 distinct ~40 KB polls of one finished run: 12 MB if all were kept
+        request = {"run_id": executed["run_id"], "options": {f"pad{n}": padding}}
+        assert call(client, "/show/proc/status", request)[0] == 200
+    kept = sum(len(key[1]) + len(value[1]) for key, value in app._status_cache.items())
+    assert 0 < kept <= STATUS_CACHE_BYTES
+
+
+def test_a_body_the_client_abandons_is_never_acted_on(app: KineticaApp, model: KineticaModel) -> None:
+    messages = [{"type": "http.request", "body": b'{"proc_name":"half"}', "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/create/proc", "headers": [
+        (b"content-type", b"application/json"), (b"content-length", b"100")]}
+    asyncio.run(app(scope, receive, send))
+    assert sent == [] and model.has_proc({"proc_name": "half", "options": {}})["proc_exists"] is False
