@@ -93,6 +93,9 @@ class _Run:
     created_at: float
     plan: Plan
     cancelled_at: float | None = None
+    # Whether it was still queued when cancelled: then it never starts, even if a slot frees at
+    # that same instant by a later event (the instant alone cannot order the two).
+    cancelled_queued: bool = False
     deleted_at: float | None = None
     webhook_taken: bool = False
 
@@ -267,6 +270,7 @@ class PraisonAIModel:
             if view.terminal:
                 raise RunFinished(view)
             run.cancelled_at = now
+            run.cancelled_queued = view.status == "queued"
             self._changed()
             return self._view(run, now)
 
@@ -438,7 +442,7 @@ def _replay(runs: list[_Run], max_concurrent: int) -> dict[str, _Fate]:
         ready = run.created_at + PICKUP_SECONDS + run.plan.queue_seconds
         free_at = slots[0] if len(slots) >= max_concurrent else -math.inf
         start = max(ready, free_at)
-        if run.cancelled_at is not None and run.cancelled_at < start:
+        if run.cancelled_at is not None and (run.cancelled_queued or run.cancelled_at < start):
             # Cancelled while queued: never holds a slot (executor.py:203-217).
             fates[run.job_id] = _Fate(None, run.cancelled_at, "cancelled", None)
             continue
