@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import heapq
 import math
-import random
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.clock import Clock
+from mockserver.ids import praisonai_job_id
 from mockserver.praisonai.plan import NO_PROGRESS, Plan, Progress, effective_timeout, make_plan
 from mockserver.praisonai.scenario import PraisonAIScenario
 from mockserver.scenario import ScenarioStore
@@ -188,12 +188,11 @@ class PraisonAIModel:
 
     # -- lifecycle of the model itself ----------------------------------------------------------
     def reset(self) -> None:
-        """Forget every run; ids restart from the scenario's seed."""
+        """Forget every run (ids are never handed out again: see mockserver.ids)."""
         with self._lock:
             self._runs: list[_Run] = []                 # every accepted run, deleted ones too
             self._by_id: dict[str, _Run] = {}           # visible (not deleted) runs
             self._by_key: dict[str, str] = {}           # idempotency key -> job_id
-            self._ids = random.Random(f"{self._scenario().seed}:praisonai:ids")
             self._fates: dict[str, _Fate] | None = None
             self._fates_key: tuple[int, Limits] | None = None
             self.version = getattr(self, "version", 0) + 1
@@ -236,7 +235,7 @@ class PraisonAIModel:
             behaviour = section.behaviour_for(request.prompt, request.session_id, request.agent_file)
             plan = make_plan(behaviour, request.config or {}, request.prompt,
                              effective_timeout(request.timeout, limits.default_timeout))
-            run = _Run(seq=len(self._runs), job_id=self._new_id(), request=request, created_at=now, plan=plan)
+            run = _Run(seq=len(self._runs), job_id=praisonai_job_id(), request=request, created_at=now, plan=plan)
             self._runs.append(run)
             self._by_id[run.job_id] = run
             if key:
@@ -388,13 +387,6 @@ class PraisonAIModel:
     def _by_id_seq(self, job_id: str) -> int:
         run = self._by_id.get(job_id)
         return run.seq if run is not None else -1
-
-    def _new_id(self) -> str:
-        # praisonai/jobs/models.py:184: "run_" + 12 hex digits. Seeded, so a replay gives the same ids.
-        while True:
-            job_id = f"run_{self._ids.getrandbits(48):012x}"
-            if not any(r.job_id == job_id for r in self._runs[-1000:]) and job_id not in self._by_id:
-                return job_id
 
     def _changed(self) -> None:
         self.version += 1

@@ -284,12 +284,17 @@ def test_snapshot_is_json_and_reset_forgets_everything(model) -> None:
     assert model.views() == [] and model.snapshot()["runs"] == []
 
 
-def test_ids_are_seeded_by_the_scenario(clock, scenarios) -> None:
+def test_ids_are_never_handed_out_twice_in_a_process_reset_or_not(clock, scenarios) -> None:
+    # A reproduce line names a job id: after a reset, or in another mock, it must not name another run.
     load(scenarios, {}, seed=5)
     one = PraisonAIModel(clock, scenarios)
     two = PraisonAIModel(clock, scenarios)
-    assert submit(one) == submit(two)
-    assert submit(one).startswith("run_") and len(submit(one)) == 16
+    seen = []
+    for _ in range(3):
+        seen += [submit(one), submit(two), submit(one)]
+        one.reset()
+    assert len(set(seen)) == len(seen)
+    assert all(j.startswith("run_") and len(j) == 16 and int(j[4:], 16) >= 0 for j in seen)
 
 
 @pytest.mark.parametrize("steps", [0, 2])
