@@ -105,7 +105,8 @@ class KineticaMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def kill_one(self, data: st.DataObject) -> None:
-        live = sorted(r for r, m in self.runs.items() if not m.cleared and not m.orphaned)
+        # Execution order, not id order: ids differ from one example to the next (never reused).
+        live = [r for r, m in self.runs.items() if not m.cleared and not m.orphaned]
         if not live:
             return
         run_id = data.draw(st.sampled_from(live))
