@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["KINETICA_JOB", "KINETICA_RUN", "KINETICA_SEGMENT", "PRAISONAI_RUN", "Lifecycle", "Log",
+__all__ = ["GONE", "REMOVED", "KINETICA_JOB", "KINETICA_RUN", "KINETICA_SEGMENT", "PRAISONAI_RUN", "Lifecycle", "Log",
            "Observation", "Violation", "replay"]
 
 # What an observation can say besides a status.

@@ -276,16 +276,30 @@ def _planned_end(run: dict[str, Any]) -> float | None:
     return min(ends) if ends else None
 
 
-@clause("PRA-STA-014", "PRA-STA-015", "PRA-STA-013", "PRA-STA-009", "PRA-STA-008", "PRA-SUB-006",
-        "PRA-CAN-005", "PRA-LST-003", "PRA-LST-004", "PRA-DEL-001", "PRA-STA-016I", "PRA-STA-017",
-        "PRA-CAN-004", "PRA-SUB-009", "PRA-SUB-011I", "PRA-STA-010")
-def test_praisonai_state_machine(pra_hints: PraisonTarget, contract_max_examples: int | None) -> None:
-    PraisonMachine.target = pra_hints
-    steps = 20 if pra_hints.has_control else 6
-    examples = 20 if pra_hints.has_control else 2
-    PraisonMachine.TestCase.settings = contract_settings(examples, override=contract_max_examples,
-                                                         stateful_step_count=steps, live=pra_hints.live)
+# The clauses both profiles share; each test below adds its profile's side of a disagreement (a
+# test naming a clause of the other profile is left out of the run, so the machine has two faces).
+SHARED = ("PRA-STA-014", "PRA-STA-015", "PRA-STA-013", "PRA-STA-009", "PRA-STA-008", "PRA-SUB-006",
+          "PRA-CAN-005", "PRA-LST-003", "PRA-LST-004", "PRA-DEL-001", "PRA-STA-017", "PRA-CAN-004",
+          "PRA-SUB-009", "PRA-STA-010")
+
+
+def run_machine(target: PraisonTarget, max_examples: int | None) -> None:
+    PraisonMachine.target = target
+    steps = 20 if target.has_control else 6
+    examples = 20 if target.has_control else 2
+    PraisonMachine.TestCase.settings = contract_settings(examples, override=max_examples,
+                                                         stateful_step_count=steps, live=target.live)
     try:
         PraisonMachine.TestCase().runTest()
     finally:
-        pra_hints.cleanup()
+        target.cleanup()
+
+
+@clause(*SHARED, "PRA-CAN-002I", "PRA-DEL-002I", "PRA-RES-002I", "PRA-RES-003I", "PRA-STA-016I", "PRA-SUB-011I")
+def test_praisonai_state_machine(pra_hints: PraisonTarget, contract_max_examples: int | None) -> None:
+    run_machine(pra_hints, contract_max_examples)
+
+
+@clause(*SHARED, "PRA-CAN-002D", "PRA-DEL-002D", "PRA-RES-002D")
+def test_praisonai_state_machine_docs(pra_hints: PraisonTarget, contract_max_examples: int | None) -> None:
+    run_machine(pra_hints, contract_max_examples)
