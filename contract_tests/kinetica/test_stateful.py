@@ -16,9 +16,10 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
-from contract_tests.history import GONE, KINETICA_RUN, KINETICA_SEGMENT, Log
+from contract_tests.history import GONE, KINETICA_JOB, KINETICA_RUN, KINETICA_SEGMENT, Log
 from contract_tests.hypo import contract_settings
 from contract_tests.kinetica.client import TERMINAL, KineticaTarget, segments
+from contract_tests.kinetica.test_jobs import check_job, create_job
 from contract_tests.kinetica.test_runs import check_shape, empty_answer
 
 clause = pytest.mark.clause
@@ -55,10 +56,13 @@ class KineticaMachine(RuleBasedStateMachine):
         self.deleted: set[str] = set()
         self.run_log = Log(KINETICA_RUN)
         self.segment_log = Log(KINETICA_SEGMENT)
+        self.job_log = Log(KINETICA_JOB)
+        self.jobs: list[int] = []
 
     def teardown(self) -> None:
         self.run_log.check()
         self.segment_log.check()
+        self.job_log.check()
 
     # -- rules ----------------------------------------------------------------------------------
     @initialize(target=procs)
@@ -99,6 +103,25 @@ class KineticaMachine(RuleBasedStateMachine):
         self.runs[run_id] = RunModel(run_id, proc, tag_value, params, options, max_lines)
 
     # Jumps land exactly on run ends (durations are whole units), between them, or far past them.
+    @rule(proc=procs)
+    def create_job(self, proc: str) -> None:
+        """An asynchronous job alongside the runs: its id must stay answerable, its status only move on."""
+        job_id = create_job(self.kin, "/has/proc", {"proc_name": proc, "options": {}})["job_id"]
+        assert job_id not in self.jobs, f"expected a new job_id; {job_id} was given before"
+        self.jobs.append(job_id)
+
+    @invariant()
+    def jobs_keep_the_contract(self) -> None:
+        self.job_log.next_step()
+        for job_id in self.jobs:
+            answer = self.kin.call("/get/job", {"job_id": job_id, "options": {}})
+            if answer.is_error:
+                self.job_log.gone(str(job_id), "/get/job")
+                continue
+            job = answer.expect_ok()
+            check_job(job)
+            self.job_log.saw(str(job_id), job["job_status"], "/get/job")
+
     @rule(units=st.sampled_from([0.25, 0.5, 1, 2, 4, 0.0001, 360]))
     def pass_time(self, units: float) -> None:
         self.kin.pass_time(units * self.kin.unit)
@@ -268,6 +291,8 @@ class KineticaMachine(RuleBasedStateMachine):
     "KIN-SPS-002",
     "KIN-PRC-004",
     "KIN-SPS-021",
+    "KIN-JOB-002",
+    "KIN-JOB-003",
 )
 def test_kinetica_state_machine(kin_hints: KineticaTarget, contract_max_examples: int | None) -> None:
     KineticaMachine.target = kin_hints
