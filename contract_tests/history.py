@@ -16,8 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["GONE", "REMOVED", "KINETICA_JOB", "KINETICA_RUN", "KINETICA_SEGMENT", "PRAISONAI_RUN", "Lifecycle", "Log",
-           "Observation", "Violation", "replay"]
+__all__ = [
+    "GONE",
+    "KINETICA_JOB",
+    "KINETICA_RUN",
+    "KINETICA_SEGMENT",
+    "PRAISONAI_RUN",
+    "REMOVED",
+    "Lifecycle",
+    "Log",
+    "Observation",
+    "Violation",
+    "replay",
+]
 
 # What an observation can say besides a status.
 GONE = "<gone>"          # the target said it does not know the id

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import threading
 
-__all__ = ["IdCounter", "KINETICA_JOB_IDS", "KINETICA_RUN_IDS", "PRAISONAI_JOB_IDS", "praisonai_job_id"]
+__all__ = ["KINETICA_JOB_IDS", "KINETICA_RUN_IDS", "PRAISONAI_JOB_IDS", "IdCounter", "praisonai_job_id"]
 
 _MASK48 = (1 << 48) - 1
 

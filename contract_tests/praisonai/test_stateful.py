@@ -271,8 +271,9 @@ def _planned_end(run: dict[str, Any]) -> float | None:
     if run.get("status") != "running" or not isinstance(start, int | float):
         return None
     ends = [start + plan["timeout"]] if isinstance(plan.get("timeout"), int | float) else []
-    if not plan.get("hang") and isinstance(plan.get("steps"), int) and isinstance(plan.get("step_seconds"), int | float):
-        ends.append(start + plan["steps"] * plan["step_seconds"])
+    steps, step_seconds = plan.get("steps"), plan.get("step_seconds")
+    if not plan.get("hang") and isinstance(steps, int) and isinstance(step_seconds, int | float):
+        ends.append(start + steps * step_seconds)
     return min(ends) if ends else None
 
 

@@ -21,8 +21,8 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.ids import KINETICA_JOB_IDS, KINETICA_RUN_IDS
 from mockserver.clock import Clock
+from mockserver.ids import KINETICA_JOB_IDS, KINETICA_RUN_IDS
 from mockserver.kinetica.scenario import Behaviour, Duration, KineticaScenario, generated_lines
 from mockserver.scenario import Scenario, ScenarioStore
 
