@@ -41,7 +41,7 @@ class PraisonMachine(RuleBasedStateMachine):
         self.keys: dict[str, str] = {}  # idempotency key -> job id
         self.deleted: set[str] = set()
         self.log = Log(PRAISONAI_RUN)
-        self.queue_limit: int | None = None  # set when this run filled the admission queue on purpose
+        self.queue_limit: int | None = None  # the admission limit this run set (impl only), if any
         self.moved = 0.0
         self.timing_out: set[str] = set()  # hangs with a timeout: they can only end by it or a cancel
 
