@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from contract_tests.violation import ClauseViolation
+
 __all__ = [
     "GONE",
     "KINETICA_JOB",
@@ -148,5 +150,9 @@ class Log:
         self.saw(subject, REMOVED, source)
 
     def check(self) -> None:
+        """Raise for every violation, pinned on the clauses they break (see contract_tests.violation)."""
         found = replay(self.observations, self.lifecycle)
-        assert not found, "the recorded history breaks the lifecycle rules:\n" + "\n".join(map(str, found[:10]))
+        if found:
+            clauses = tuple(sorted({v.clause for v in found if v.clause}))
+            raise ClauseViolation(clauses, "the recorded history breaks the lifecycle rules:\n"
+                                  + "\n".join(map(str, found[:10])))

@@ -21,6 +21,7 @@ from contract_tests.history import PRAISONAI_RUN, Log
 from contract_tests.hypo import contract_settings
 from contract_tests.praisonai.checks import ORDER, History, check_impl_fields
 from contract_tests.praisonai.client import STATUSES, TERMINAL, PraisonTarget
+from contract_tests.violation import checking
 
 clause = pytest.mark.clause
 # Virtual seconds one machine run may move the clock: 4.7.19 drops finished jobs after 24 h
@@ -54,6 +55,15 @@ class PraisonMachine(RuleBasedStateMachine):
 
     def _code(self, docs: int, impl: int) -> int:
         return docs if self.docs else impl
+
+    def _side(self, stem: str) -> str:
+        """This profile's side of a point where the pages and 4.7.19 disagree (PRA-CAN-002 -> ...D/I)."""
+        return stem + ("D" if self.docs else "I")
+
+    def _by_state(self, states: set[str], succeeded: str, finished: str, unfinished: str) -> list[str]:
+        """The clauses an answer is about, by the states the job may have been in."""
+        return sorted({succeeded if s == "succeeded" else finished if s in TERMINAL else unfinished
+                       for s in states})
 
     @initialize(concurrent=st.sampled_from([1, None, 1, 2, 3]), queued=st.sampled_from([None, 4, 2]),
                 first=st.lists(st.sampled_from(["hang", "ok", "fail"]), min_size=1, max_size=3),
@@ -94,10 +104,11 @@ class PraisonMachine(RuleBasedStateMachine):
         response = self.pra.submit(config=self.pra.hints(steps=steps, step_units=step_units, **extra),
                                    session_id=self.session, headers={"Idempotency-Key": key} if key else None,
                                    **fields)
-        if full:  # PRA-SUB-011I: only reached with the mock's control plane, clock standing still
-            assert response.status_code == 503 and response.headers.get("retry-after"), (
-                f"expected 503 with Retry-After once {self.queue_limit} runs are unfinished; "
-                f"got {response.status_code}")
+        if full:  # only reached with the mock's control plane, clock standing still
+            with checking("PRA-SUB-011I"):
+                assert response.status_code == 503 and response.headers.get("retry-after"), (
+                    f"expected 503 with Retry-After once {self.queue_limit} runs are unfinished; "
+                    f"got {response.status_code}")
             return
         assert response.status_code == 202, f"expected 202; got {response.status_code} {response.text}"
         job_id = response.json()["job_id"]
@@ -130,8 +141,9 @@ class PraisonMachine(RuleBasedStateMachine):
         key = data.draw(st.sampled_from(live_keys))
         response = self.pra.submit(config=self.pra.hints(), session_id=self.session,
                                    headers={"Idempotency-Key": key})
-        assert response.status_code == self._code(409, 202), f"repeated key answered {response.status_code}"
-        assert response.json()["job_id"] == self.keys[key], "expected the repeated key to return the same job"
+        with checking(self._side("PRA-SUB-007")):
+            assert response.status_code == self._code(409, 202), f"repeated key answered {response.status_code}"
+            assert response.json()["job_id"] == self.keys[key], "expected the repeated key to return the same job"
 
     @rule(units=st.sampled_from([0.5, 1, 2, 5, 0.0001, 0.05, 360.0]))
     def let_time_pass(self, units: float) -> None:
@@ -195,9 +207,12 @@ class PraisonMachine(RuleBasedStateMachine):
         response = self.pra.cancel(job_id)
         states = self._states(job_id, before)
         allowed = ({self._code(400, 409)} if states & TERMINAL else set()) | ({200} if states - TERMINAL else set())
-        assert response.status_code in allowed, f"cancel of a {before} job answered {response.status_code}"
+        about = self._by_state(states, *[self._side("PRA-CAN-002")] * 2, self._side("PRA-CAN-001"))
+        with checking(*about):
+            assert response.status_code in allowed, f"cancel of a {before} job answered {response.status_code}"
+            if response.status_code == 200:
+                assert response.json()["status"] == "cancelled"
         if response.status_code == 200:
-            assert response.json()["status"] == "cancelled"
             self._saw(job_id, response.json(), f"POST /api/v1/runs/{job_id}/cancel")
             self.jobs[job_id].cancelled_while_queued = self.pra.has_control and before == "queued"
 
@@ -211,7 +226,8 @@ class PraisonMachine(RuleBasedStateMachine):
         states = self._states(job_id, before) if response.status_code != 204 else {before} | (
             TERMINAL if not self.pra.has_control else set())
         allowed = ({204} if states & TERMINAL else set()) | ({self._code(400, 409)} if states - TERMINAL else set())
-        assert response.status_code in allowed, f"delete of a {before} job answered {response.status_code}"
+        with checking(*self._by_state(states, "PRA-DEL-001", "PRA-DEL-001", self._side("PRA-DEL-002"))):
+            assert response.status_code in allowed, f"delete of a {before} job answered {response.status_code}"
         if response.status_code == 204:
             self.deleted.add(job_id)
             self.log.removed(job_id, f"DELETE /api/v1/runs/{job_id}")
@@ -224,14 +240,16 @@ class PraisonMachine(RuleBasedStateMachine):
         before = self.pra.status(job_id)["status"]
         response = self.pra.get(job_id, "/result")
         allowed = set()
-        for status in self._states(job_id, before):
+        states = self._states(job_id, before)
+        for status in states:
             if status == "succeeded":
                 allowed.add(200)
             elif status in TERMINAL:
                 allowed.add(self._code(400, 200))
             else:
                 allowed.add(self._code(400, 409))
-        assert response.status_code in allowed, f"result of a {before} job answered {response.status_code}"
+        with checking(*self._by_state(states, "PRA-RES-001", self._side("PRA-RES-003"), self._side("PRA-RES-002"))):
+            assert response.status_code in allowed, f"result of a {before} job answered {response.status_code}"
         if response.status_code == 200:
             self._saw(job_id, response.json(), f"GET /api/v1/runs/{job_id}/result")
 
@@ -249,11 +267,13 @@ class PraisonMachine(RuleBasedStateMachine):
             body = response.json()
             self._saw(job_id, body, f"GET /api/v1/runs/{job_id}")
             history.observe(body)
-            if job_id in self.timing_out and body["status"] in ("succeeded", "failed"):  # PRA-SUB-009
-                assert body["status"] == "failed" and "time" in str(body.get("error")).lower(), (
-                    f"expected a hanging run to end by its timeout, failed, saying so; got {body}")
+            if job_id in self.timing_out and body["status"] in ("succeeded", "failed"):
+                with checking("PRA-SUB-009"):
+                    assert body["status"] == "failed" and "time" in str(body.get("error")).lower(), (
+                        f"expected a hanging run to end by its timeout, failed, saying so; got {body}")
             if not self.docs:
-                check_impl_fields(body)
+                with checking("PRA-STA-016I"):
+                    check_impl_fields(body)
 
     @invariant()
     def listing_agrees_with_statuses(self) -> None:

@@ -14,6 +14,7 @@ from contract_tests.history import (
     Observation,
     replay,
 )
+from contract_tests.violation import ClauseViolation
 
 
 def history(*events: tuple[str, str]) -> list[Observation]:
@@ -72,7 +73,8 @@ def test_the_log_numbers_steps_and_fails_with_every_violation() -> None:
     log.saw("a", "cancelled", "POST /api/v1/runs/a/cancel")
     log.next_step()
     log.saw("a", "succeeded", "GET /api/v1/runs/a")
-    with pytest.raises(AssertionError, match=r"PRA-CAN-005.*step 1, GET /api/v1/runs/a"):
+    with pytest.raises(ClauseViolation, match=r"PRA-CAN-005.*step 1, GET /api/v1/runs/a") as caught:
         log.check()
+    assert caught.value.clauses == ("PRA-CAN-005",)  # the report credits the failure to that clause alone
     log.observations.pop()
     log.check()
