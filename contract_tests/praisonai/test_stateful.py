@@ -207,7 +207,8 @@ class PraisonMachine(RuleBasedStateMachine):
         response = self.pra.cancel(job_id)
         states = self._states(job_id, before)
         allowed = ({self._code(400, 409)} if states & TERMINAL else set()) | ({200} if states - TERMINAL else set())
-        about = self._by_state(states, *[self._side("PRA-CAN-002")] * 2, self._side("PRA-CAN-001"))
+        refused = self._side("PRA-CAN-002")
+        about = self._by_state(states, refused, refused, self._side("PRA-CAN-001"))
         with checking(*about):
             assert response.status_code in allowed, f"cancel of a {before} job answered {response.status_code}"
             if response.status_code == 200:
