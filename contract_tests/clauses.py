@@ -168,6 +168,9 @@ CLAUSES: tuple[Clause, ...] = (
        "timings hold per-segment maps of integer (long) timing values."),
     _k("KIN-SPS-020", "show_proc_status.md:106",
        "A killed instance shows killed and never completes afterwards."),
+    _k("KIN-SPS-021", "show_proc_status.md:19",
+       "Every run ID /execute/proc handed out is reported (on its own and among all instances) until "
+       "clear_complete has returned it finished; after that it is never reported again."),
     # ---- Kinetica: /kill/proc -------------------------------------------------------------------
     _k("KIN-KIL-001", "kill_proc.md:11",
        "Killing a running instance by run_id stops it (it shows killed) and names it in run_ids."),
@@ -284,6 +287,15 @@ CLAUSES: tuple[Clause, ...] = (
     _p("PRA-STA-015", "praisonai/get-run-status.mdx:29",
        "progress.percentage never goes back while the job runs (a page calls it the completion "
        "percentage; none says it cannot go back).", level=ADVISORY),
+    _p("PRA-STA-016I", _PJ + "models.py:145",
+       "The status object has every key in every state, null when unset: job_id, status, progress "
+       "(percentage, current_step, steps_completed, steps_total), created_at, started_at, "
+       "completed_at, agent_id, run_id, session_id, error, retry_after; started_at is null while "
+       "queued, retry_after null once finished (models.py:244-248).", IMPL),
+    _p("PRA-STA-017", "praisonai/delete-run.mdx:9",
+       "A job_id handed out by submit stays answerable (its status is 200) until the job is deleted "
+       "(4.7.19 also drops finished jobs after 24 h or beyond 1000 stored: store.py:187, "
+       "executor.py:144)."),
     # ---- PraisonAI: result ----------------------------------------------------------------------
     _p("PRA-RES-001", "praisonai/get-run-result.mdx:15",
        "The result of a succeeded job is 200 with job_id, status succeeded, result, duration_seconds, "

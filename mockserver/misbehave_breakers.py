@@ -937,4 +937,45 @@ LATITUDE_REVIEW = [
     Breaker("PRA-LST-008D", PRA, route("GET", listing=True), before=clamp_page_size),
 ]
 
-BREAKERS: list[Breaker] = [*K, *P, *LATITUDE_REVIEW]
+
+
+# ==== Detection-power breakers (issue 9 point 4): the clauses the history replay and the field
+# presence checks added. Kept in one block for the lead to move into the per-API modules. =========
+def _drop_nulls_when_finished(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
+    # A server serialising finished jobs with exclude_none: keys vanish once the job ends.
+    if body.get("status") in TERMINAL_P:
+        for name in [k for k, v in body.items() if v is None]:
+            del body[name]
+
+
+def _forget_after_finished_read(ex: Exchange, state: dict[str, Any]) -> None:
+    # A server that drops a finished job once it has been read finished: the id stops answering.
+    if ex.status != 200 or not isinstance(ex.response_json, dict):
+        return
+    job_id, seen = _job_id(ex), state.setdefault("finished", set())
+    if job_id in seen:
+        ex.status = 404
+        ex.response_json = {"detail": f"Job not found: {job_id}"}
+    elif ex.response_json.get("status") in TERMINAL_P:
+        seen.add(job_id)
+
+
+def _forget_reported_finished_runs(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    # A server that lists a finished run once and then forgets it, without clear_complete.
+    seen = state.setdefault("reported", set())
+    if run_id in seen:
+        for member in data.values():
+            if isinstance(member, dict) and member is not data.get("info"):
+                member.pop(run_id, None)
+    elif data["overall_statuses"].get(run_id) in TERMINAL_K:
+        seen.add(run_id)
+
+
+DETECTION: list[Breaker] = [
+    Breaker("PRA-STA-016I", PRA, route("GET", ""), after=body_when(200, _drop_nulls_when_finished)),
+    Breaker("PRA-STA-017", PRA, route("GET", ""), after=_forget_after_finished_read),
+    Breaker("KIN-SPS-021", KIN, lambda ex: ex.endpoint == "/show/proc/status" and not run_id_given(ex)
+            and "clear_complete" not in options_of(ex), after=each_run(_forget_reported_finished_runs)),
+]
+
+BREAKERS: list[Breaker] = [*K, *P, *LATITUDE_REVIEW, *DETECTION]

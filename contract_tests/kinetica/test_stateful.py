@@ -2,7 +2,9 @@
 
 Rules create procs, execute runs that succeed, fail or hang (with tags, output and output limits),
 let time pass, kill by id, by tag or all, clear finished runs and delete procs. After every step the
-statuses of all our runs are read once and checked against what was seen before.
+statuses of all our runs are read once and checked against what was seen before; at the end the
+whole recorded history of every run and segment is replayed against the lifecycle rules
+(contract_tests.history).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule
 
+from contract_tests.history import GONE, KINETICA_JOB, KINETICA_RUN, KINETICA_SEGMENT, Log
 from contract_tests.hypo import contract_settings
 from contract_tests.kinetica.client import TERMINAL, KineticaTarget, segments
+from contract_tests.kinetica.test_jobs import check_job, create_job
 from contract_tests.kinetica.test_runs import check_shape, empty_answer
 
 clause = pytest.mark.clause
@@ -50,6 +54,15 @@ class KineticaMachine(RuleBasedStateMachine):
         self.tags = [self.kin.unique("tagA"), self.kin.unique("tagB")]
         self.runs: dict[str, RunModel] = {}
         self.deleted: set[str] = set()
+        self.run_log = Log(KINETICA_RUN)
+        self.segment_log = Log(KINETICA_SEGMENT)
+        self.job_log = Log(KINETICA_JOB)
+        self.jobs: list[int] = []
+
+    def teardown(self) -> None:
+        self.run_log.check()
+        self.segment_log.check()
+        self.job_log.check()
 
     # -- rules ----------------------------------------------------------------------------------
     @initialize(target=procs)
@@ -63,7 +76,7 @@ class KineticaMachine(RuleBasedStateMachine):
     @rule(
         proc=procs,
         kind=st.sampled_from(["ok", "fail", "hang"]),
-        units=st.integers(1, 3),
+        units=st.integers(0, 3),  # 0: a run that ends the instant it starts
         tag=st.sampled_from([0, 1, None]),
         lines=st.integers(0, 6),
         max_lines=st.integers(1, 4),
@@ -89,7 +102,27 @@ class KineticaMachine(RuleBasedStateMachine):
         assert run_id not in self.runs, f"expected a new run_id; {run_id} was given before"
         self.runs[run_id] = RunModel(run_id, proc, tag_value, params, options, max_lines)
 
-    @rule(units=st.sampled_from([0.25, 0.5, 1, 2, 4]))
+    # Jumps land exactly on run ends (durations are whole units), between them, or far past them.
+    @rule(proc=procs)
+    def create_job(self, proc: str) -> None:
+        """An asynchronous job alongside the runs: its id must stay answerable, its status only move on."""
+        job_id = create_job(self.kin, "/has/proc", {"proc_name": proc, "options": {}})["job_id"]
+        assert job_id not in self.jobs, f"expected a new job_id; {job_id} was given before"
+        self.jobs.append(job_id)
+
+    @invariant()
+    def jobs_keep_the_contract(self) -> None:
+        self.job_log.next_step()
+        for job_id in self.jobs:
+            answer = self.kin.call("/get/job", {"job_id": job_id, "options": {}})
+            if answer.is_error:
+                self.job_log.gone(str(job_id), "/get/job")
+                continue
+            job = answer.expect_ok()
+            check_job(job)
+            self.job_log.saw(str(job_id), job["job_status"], "/get/job")
+
+    @rule(units=st.sampled_from([0.25, 0.5, 1, 2, 4, 0.0001, 360]))
     def pass_time(self, units: float) -> None:
         self.kin.pass_time(units * self.kin.unit)
 
@@ -105,7 +138,8 @@ class KineticaMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def kill_one(self, data: st.DataObject) -> None:
-        live = sorted(r for r, m in self.runs.items() if not m.cleared and not m.orphaned)
+        # Execution order, not id order: ids differ from one example to the next (never reused).
+        live = [r for r, m in self.runs.items() if not m.cleared and not m.orphaned]
         if not live:
             return
         run_id = data.draw(st.sampled_from(live))
@@ -167,6 +201,8 @@ class KineticaMachine(RuleBasedStateMachine):
         )
         for r in returned & set(self.runs):
             self.runs[r].cleared = True
+            self.run_log.saw(r, answer["overall_statuses"][r], "/show/proc/status clear_complete")
+            self.run_log.removed(r, "/show/proc/status clear_complete")
 
     @rule(tag=st.sampled_from([0, 1]))
     def filter_by_tag(self, tag: int) -> None:
@@ -197,7 +233,13 @@ class KineticaMachine(RuleBasedStateMachine):
         status = self.kin.status("")
         check_shape(status)
         present = set(status["overall_statuses"])
+        self.run_log.next_step()
+        self.segment_log.next_step()
         for run_id, m in self.runs.items():
+            if not m.orphaned:
+                self.run_log.saw(run_id, status["overall_statuses"].get(run_id, GONE), "/show/proc/status")
+                for seg, state in segments(status, run_id).items():
+                    self.segment_log.saw(f"{run_id}/{seg}", state, "/show/proc/status")
             if m.cleared:
                 assert run_id not in present, f"expected cleared run {run_id} never to come back"
                 continue
@@ -248,6 +290,9 @@ class KineticaMachine(RuleBasedStateMachine):
     "KIN-EXE-006",
     "KIN-SPS-002",
     "KIN-PRC-004",
+    "KIN-SPS-021",
+    "KIN-JOB-002",
+    "KIN-JOB-003",
 )
 def test_kinetica_state_machine(kin_hints: KineticaTarget, contract_max_examples: int | None) -> None:
     KineticaMachine.target = kin_hints

@@ -110,3 +110,24 @@ class History:
             with checking("PRA-CAN-004"):
                 assert status == "cancelled" and not present(body, "started_at"), (
                     f"expected a job cancelled while queued never to start; got {body}")
+
+
+
+# praisonai 4.7.19 jobs/models.py:145-157 (JobStatusResponse, serialised without exclude_none).
+IMPL_STATUS_KEYS = frozenset({"job_id", "status", "progress", "created_at", "started_at", "completed_at",
+                              "agent_id", "run_id", "session_id", "error", "retry_after"})
+IMPL_PROGRESS_KEYS = frozenset({"percentage", "current_step", "steps_completed", "steps_total"})
+
+
+def check_impl_fields(body: dict[str, Any]) -> None:
+    """PRA-STA-016I: every key in every state, null when unset (the reference never omits one)."""
+    missing = sorted(IMPL_STATUS_KEYS - set(body))
+    assert not missing, f"expected every status key in a {body.get('status')} job; missing {missing}: {body}"
+    progress = body["progress"]
+    assert isinstance(progress, dict) and not sorted(IMPL_PROGRESS_KEYS - set(progress)), (
+        f"expected progress with {sorted(IMPL_PROGRESS_KEYS)}; got {progress!r}")
+    status = body["status"]
+    if status == "queued":  # models.py:286-289: only start() sets started_at
+        assert body["started_at"] is None, f"expected started_at null while queued; got {body}"
+    if status in TERMINAL:  # models.py:244-248: retry_after only while queued or running
+        assert body["retry_after"] is None, f"expected retry_after null once {status}; got {body}"

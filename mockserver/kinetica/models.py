@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.clock import Clock
+from mockserver.ids import KINETICA_JOB_IDS, KINETICA_RUN_IDS
 from mockserver.kinetica.scenario import Behaviour, Duration, KineticaScenario, generated_lines
 from mockserver.scenario import Scenario, ScenarioStore
 
@@ -191,6 +192,7 @@ class NodeQueue:
 class AutoStart:
     run_id: str
     request: dict[str, Any]
+    ordinal: int   # the run's place since the last reset: what seeds its random choices
 
 
 @dataclass(eq=False)
@@ -449,20 +451,22 @@ class KineticaModel:
                                         "that are not in input_table_names")
             _Hints.parse(request["params"])  # reject bad hints before anything changes
             self._run_seq += 1
-            run_id = str(self._run_seq)
+            # Never reused in this process, reset or not (a reproduce line names it); the random
+            # choices are seeded by the run's place since the reset, so a seeded scenario repeats.
+            run_id = str(KINETICA_RUN_IDS.next())
             if at_startup:
-                proc.auto_starts[run_id] = AutoStart(run_id, _copy_request(request))
+                proc.auto_starts[run_id] = AutoStart(run_id, _copy_request(request), self._run_seq)
                 return {"run_id": run_id, "info": {}}
-            self._start_run(run_id, proc, request, self._now())
+            self._start_run(run_id, proc, request, self._now(), self._run_seq)
             return {"run_id": run_id, "info": {}}
 
-    def _start_run(self, run_id: str, proc: Proc, request: dict[str, Any], now: float) -> Run:
+    def _start_run(self, run_id: str, proc: Proc, request: dict[str, Any], now: float, ordinal: int) -> Run:
         scenario = self.scenario()
         options = dict(request["options"])
         run_tag = options.get("run_tag", "")
         hints = _Hints.parse(request["params"])
         behaviour = hints.over(scenario.behaviour_for(proc.name, run_tag))
-        rng = self._root_scenario().rng("kinetica", "run", run_id)
+        rng = self._root_scenario().rng("kinetica", "run", str(ordinal))
         count = behaviour.segments if proc.distributed else 1
         segments = [self._plan_segment(i, now, behaviour, hints, rng) for i in range(count or 1)]
         if proc.distributed:
@@ -595,7 +599,7 @@ class KineticaModel:
             for proc in self._procs.values():
                 for auto in proc.auto_starts.values():
                     if auto.run_id not in self._runs:
-                        self._start_run(auto.run_id, proc, auto.request, now)
+                        self._start_run(auto.run_id, proc, auto.request, now, auto.ordinal)
                         started.append(auto.run_id)
             return started
 
@@ -633,14 +637,14 @@ class KineticaModel:
             payload = request["data"] if encoding == "binary" else request["data_str"].encode("utf-8")
             scenario = self.scenario()
             self._job_seq += 1
-            job_id = self._job_seq
+            job_id = KINETICA_JOB_IDS.next()  # never reused in this process (see mockserver.ids)
             # The inner request runs now; the job holds its answer until the job's time is up.
             try:
                 response, outcome, error = self.dispatcher(endpoint, encoding, payload), JOB_DONE, ""
             except KineticaError as exc:
                 response, outcome, error = b"", JOB_ERROR, exc.message
             now = self._now()
-            rng = self._root_scenario().rng("kinetica", "job", job_id)
+            rng = self._root_scenario().rng("kinetica", "job", self._job_seq)
             duration = scenario.job_duration.draw(rng)
             tag = tag or f"job-{job_id}"
             self._jobs[job_id] = Job(

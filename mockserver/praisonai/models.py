@@ -15,14 +15,13 @@ from __future__ import annotations
 
 import heapq
 import math
-import random
 import threading
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.clock import Clock
+from mockserver.ids import praisonai_job_id
 from mockserver.praisonai.plan import NO_PROGRESS, Plan, Progress, effective_timeout, make_plan
 from mockserver.praisonai.scenario import PraisonAIScenario
 from mockserver.praisonai.webhook_targets import WebhookPolicy
@@ -96,6 +95,9 @@ class _Run:
     created_at: float
     plan: Plan
     cancelled_at: float | None = None
+    # Whether it was still queued when cancelled: then it never starts, even if a slot frees at
+    # that same instant by a later event (the instant alone cannot order the two).
+    cancelled_queued: bool = False
     deleted_at: float | None = None
     webhook_taken: bool = False
 
@@ -199,12 +201,11 @@ class PraisonAIModel:
 
     # -- lifecycle of the model itself ----------------------------------------------------------
     def reset(self) -> None:
-        """Forget every run; ids restart from the scenario's seed."""
+        """Forget every run (ids are never handed out again: see mockserver.ids)."""
         with self._lock:
             self._runs: list[_Run] = []                 # every accepted run, deleted ones too
             self._by_id: dict[str, _Run] = {}           # visible (not deleted) runs
             self._by_key: dict[str, str] = {}           # idempotency key -> job_id
-            self._ids = random.Random(f"{self._scenario().seed}:praisonai:ids")
             self._fates: dict[str, _Fate] | None = None
             self._fates_key: tuple[int, Limits] | None = None
             self.version = getattr(self, "version", 0) + 1
@@ -247,7 +248,8 @@ class PraisonAIModel:
             behaviour = section.behaviour_for(request.prompt, request.session_id, request.agent_file)
             plan = make_plan(behaviour, request.config or {}, request.prompt,
                              effective_timeout(request.timeout, limits.default_timeout))
-            run = _Run(seq=len(self._runs), job_id=self._new_id(), request=request, created_at=now, plan=plan)
+            run = _Run(seq=len(self._runs), job_id=praisonai_job_id(self.job_id_format), request=request,
+                       created_at=now, plan=plan)
             self._runs.append(run)
             self._by_id[run.job_id] = run
             if key:
@@ -281,6 +283,7 @@ class PraisonAIModel:
             if view.terminal:
                 raise RunFinished(view)
             run.cancelled_at = now
+            run.cancelled_queued = view.status == "queued"
             self._changed()
             return self._view(run, now)
 
@@ -399,16 +402,6 @@ class PraisonAIModel:
         run = self._by_id.get(job_id)
         return run.seq if run is not None else -1
 
-    def _new_id(self) -> str:
-        # praisonai/jobs/models.py:184: "run_" + 12 hex digits. Seeded, so a replay gives the same ids.
-        while True:
-            if self.job_id_format == "uuid":
-                job_id = str(uuid.UUID(int=self._ids.getrandbits(128), version=4))
-            else:
-                job_id = f"run_{self._ids.getrandbits(48):012x}"
-            if not any(r.job_id == job_id for r in self._runs[-1000:]) and job_id not in self._by_id:
-                return job_id
-
     def _changed(self) -> None:
         self.version += 1
         self._fates = None
@@ -455,7 +448,7 @@ def _replay(runs: list[_Run], max_concurrent: int) -> dict[str, _Fate]:
         ready = run.created_at + PICKUP_SECONDS + run.plan.queue_seconds
         free_at = slots[0] if len(slots) >= max_concurrent else -math.inf
         start = max(ready, free_at)
-        if run.cancelled_at is not None and run.cancelled_at < start:
+        if run.cancelled_at is not None and (run.cancelled_queued or run.cancelled_at < start):
             # Cancelled while queued: never holds a slot (executor.py:203-217).
             fates[run.job_id] = _Fate(None, run.cancelled_at, "cancelled", None)
             continue

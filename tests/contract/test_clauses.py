@@ -18,14 +18,22 @@ def marked_clauses() -> dict[str, set[str]]:
     """Clause id -> the test functions (file::name) that carry it in a @clause / @pytest.mark.clause marker."""
     found: dict[str, set[str]] = {}
     for path in SUITE.rglob("test_*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
+        tree = ast.parse(path.read_text())
+        # Module-level tuples of clause ids, used in markers as `*NAME`.
+        shared = {t.id: [e.value for e in node.value.elts if isinstance(e, ast.Constant)]
+                  for node in tree.body if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple)
+                  for t in node.targets if isinstance(t, ast.Name)}
+        for node in ast.walk(tree):
             if not isinstance(node, ast.FunctionDef):
                 continue
             for deco in node.decorator_list:
                 if isinstance(deco, ast.Call) and ast.unparse(deco.func) in ("clause", "pytest.mark.clause"):
                     for arg in deco.args:
-                        if isinstance(arg, ast.Constant):
-                            found.setdefault(arg.value, set()).add(f"{path.name}::{node.name}")
+                        names = [arg.value] if isinstance(arg, ast.Constant) else (
+                            shared.get(arg.value.id, []) if isinstance(arg, ast.Starred)
+                            and isinstance(arg.value, ast.Name) else [])
+                        for name in names:
+                            found.setdefault(name, set()).add(f"{path.name}::{node.name}")
     return found
 
 

@@ -222,14 +222,19 @@ def test_finished_status_is_served_from_cache_but_never_stale(client: AppClient,
     call(client, "/show/proc/status", status_req("", clear_complete="true"))
     _, _, answer = call(client, "/show/proc/status", status_req(rid), wire.BINARY)
     assert answer["overall_statuses"] == {}
-    # after a reset the same run id names a new run
+    # after a reset the old run is gone (its id is never handed out again), cached or not
+    call(client, "/execute/proc", execute_req("p", {"duration_ms": "5"}))
+    clock.advance(1)
+    call(client, "/show/proc/status", status_req(""), wire.BINARY)
     model.reset()
     call(client, "/create/proc", create_proc_req())
     _, _, executed = call(client, "/execute/proc", execute_req("p", {"duration_ms": "5", "fail_segments": "all"}))
-    assert executed["run_id"] == rid
+    assert executed["run_id"] != rid
     clock.advance(1)
     _, _, answer = call(client, "/show/proc/status", status_req(rid), wire.BINARY)
-    assert answer["overall_statuses"] == {rid: "error"}
+    assert answer["overall_statuses"] == {}
+    _, _, answer = call(client, "/show/proc/status", status_req(executed["run_id"]), wire.BINARY)
+    assert answer["overall_statuses"] == {executed["run_id"]: "error"}
 
 
 # -- jobs over HTTP -----------------------------------------------------------------------------------

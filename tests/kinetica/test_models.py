@@ -564,7 +564,23 @@ def test_reset_forgets_everything(model: KineticaModel) -> None:
     snap = model.snapshot()
     assert (snap["procs"], snap["runs"], snap["jobs"]) == ([], [], [])
     model.create_proc(create_proc_req())
-    assert run(model) == "1"
+    assert run(model) not in {r["run_id"] for r in snap["runs"]}
+
+
+def test_run_and_job_ids_are_never_handed_out_twice_in_a_process(clock: Clock, store: ScenarioStore) -> None:
+    # A reproduce line names an id: after a reset, or in another mock, it must not name another run.
+    runs: list[str] = []
+    jobs: list[int] = []
+    for _ in range(3):
+        for model in (KineticaModel(clock, store), KineticaModel(clock, store)):
+            model.dispatcher = FakeDispatcher()
+            for _ in range(2):
+                model.create_proc(create_proc_req())
+                runs += [run(model), run(model)]
+                jobs.append(model.create_job(job_req())["job_id"])
+                model.reset()
+    assert len(set(runs)) == len(runs) and len(set(jobs)) == len(jobs)
+    assert all(r.isdigit() for r in runs) and all(isinstance(j, int) for j in jobs)
 
 
 def test_snapshot_is_json_and_shows_segments(model: KineticaModel, clock: Clock) -> None:

@@ -174,6 +174,21 @@ def test_full_queue_answers_503_with_retry_after(client, scenarios) -> None:
     assert total(client) == 1
 
 
+@pytest.mark.parametrize("steps", [0, 2])
+def test_issue_11_item_1_a_cancelled_run_never_reads_succeeded_nor_gains_a_start(client, model, scenarios,
+                                                                                  steps) -> None:
+    # The reproduction from the issue, over HTTP: one slot, Y hangs in it, X queues; cancel X then Y.
+    load(scenarios, {"max_concurrent": 1})
+    y = submit(client, config={"mock_hang": True})["job_id"]
+    x = submit(client, config={"mock_steps": steps})["job_id"]
+    model.clock.advance(1)
+    assert client.post(f"/api/v1/runs/{x}/cancel").json()["status"] == "cancelled"
+    assert client.post(f"/api/v1/runs/{y}/cancel").status_code == 200
+    model.clock.advance(60)
+    body = client.get(f"/api/v1/runs/{x}").json()
+    assert body["status"] == "cancelled" and body.get("started_at") is None
+
+
 # -- list ---------------------------------------------------------------------------------------
 def test_list_filters_pages_and_shapes_items(client, model, profile) -> None:
     ids = [submit(client, prompt=f"p{i}", session_id="s1" if i < 2 else None, config={"mock_steps": 0})["job_id"]

@@ -284,9 +284,43 @@ def test_snapshot_is_json_and_reset_forgets_everything(model) -> None:
     assert model.views() == [] and model.snapshot()["runs"] == []
 
 
-def test_ids_are_seeded_by_the_scenario(clock, scenarios) -> None:
+def test_ids_are_never_handed_out_twice_in_a_process_reset_or_not(clock, scenarios) -> None:
+    # A reproduce line names a job id: after a reset, or in another mock, it must not name another run.
     load(scenarios, {}, seed=5)
     one = PraisonAIModel(clock, scenarios)
     two = PraisonAIModel(clock, scenarios)
-    assert submit(one) == submit(two)
-    assert submit(one).startswith("run_") and len(submit(one)) == 16
+    seen = []
+    for _ in range(3):
+        seen += [submit(one), submit(two), submit(one)]
+        one.reset()
+    assert len(set(seen)) == len(seen)
+    assert all(j.startswith("run_") and len(j) == 16 and int(j[4:], 16) >= 0 for j in seen)
+
+
+@pytest.mark.parametrize("steps", [0, 2])
+def test_a_run_cancelled_while_queued_stays_unstarted_when_its_slot_frees_at_that_instant(
+        model, scenarios, steps) -> None:
+    # Issue 11, item 1: cancelling X (queued) and then, at the same instant, the run holding the
+    # only slot used to hand that slot to X, which then "started" and, with 0 steps, succeeded.
+    load(scenarios, {"max_concurrent": 1})
+    holder = submit(model, config={"mock_hang": True})
+    queued = submit(model, config={"mock_steps": steps})
+    model.clock.advance(1)
+    assert model.get(queued).status == "queued"
+    assert model.cancel(queued).status == "cancelled"
+    model.cancel(holder)
+    model.clock.advance(30)
+    v = model.get(queued)
+    assert (v.status, v.started_at, v.completed_at) == ("cancelled", None, EPOCH + 1)
+
+
+def test_a_running_run_cancelled_at_the_instant_it_got_its_slot_keeps_its_start(model, scenarios) -> None:
+    load(scenarios, {"max_concurrent": 1})
+    holder = submit(model, config={"mock_hang": True})
+    waiting = submit(model, config={"mock_steps": 2})
+    model.clock.advance(1)
+    model.cancel(holder)
+    assert model.get(waiting).status == "running"
+    v = model.cancel(waiting)
+    assert (v.status, v.started_at, v.completed_at) == ("cancelled", EPOCH + 1, EPOCH + 1)
+    assert model.get(waiting).started_at == EPOCH + 1

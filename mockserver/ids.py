@@ -1,0 +1,52 @@
+"""Run and job ids that are never handed out twice within a process, reset or not.
+
+A reproduce line names an id; if a reset let the mock hand that id out again, the line would point
+at another run. So each kind of id draws from one process-wide counter that no reset and no new
+model restarts. Formats stay the APIs' own: Kinetica run ids and job ids are decimal numbers,
+PraisonAI job ids `run_` + 12 hex digits (praisonai/jobs/models.py:184), scrambled by a bijection
+of 48-bit numbers so consecutive ids do not look consecutive (and distinct counts stay distinct).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import uuid
+
+__all__ = ["KINETICA_JOB_IDS", "KINETICA_RUN_IDS", "PRAISONAI_JOB_IDS", "IdCounter", "praisonai_job_id"]
+
+_MASK48 = (1 << 48) - 1
+
+
+class IdCounter:
+    """1, 2, 3, ... for the life of the process; thread-safe."""
+
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def next(self) -> int:
+        with self._lock:
+            return next(self._counter)
+
+
+def _scramble48(n: int) -> int:
+    # Each step is a bijection of [0, 2**48): multiplying by an odd number, and x ^= x >> k.
+    x = (n * 0x9E3779B97F4B) & _MASK48
+    x ^= x >> 23
+    x = (x * 0xC2B2AE3D27D5) & _MASK48
+    x ^= x >> 19
+    return x
+
+
+KINETICA_RUN_IDS = IdCounter()
+KINETICA_JOB_IDS = IdCounter()
+PRAISONAI_JOB_IDS = IdCounter()
+
+
+def praisonai_job_id(form: str = "run_hex") -> str:
+    """`run_hex` (the reference's form) or `uuid` (a latitude: LAT-PRA-JOB-ID); unique either way."""
+    n = PRAISONAI_JOB_IDS.next()
+    if form == "uuid":  # the counter in the low bits keeps it unique; version bits fall in the scramble
+        return str(uuid.UUID(int=(_scramble48(n) << 64) | n, version=4))
+    return f"run_{_scramble48(n):012x}"
