@@ -16,8 +16,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,9 @@ from contract_tests.hypo import NO_SHRINK
 from contract_tests.report import ClauseLedger, OutcomeRecord, write_reports
 from contract_tests.target import Target, TargetConfig, parse_header_option
 from contract_tests.violation import violated_clauses
+from mockserver import registry
 
-APIS = ("kinetica", "praisonai")
+APIS = registry.names()
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -133,20 +135,23 @@ def _embedded_mock(api: str, profile: str = "impl", misbehave: list[str] | None 
                       misbehave=misbehave or ()).start()
 
 
-def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
-    from contract_tests.kinetica.client import KineticaTarget
-    from contract_tests.praisonai.client import PraisonTarget
+def _target_class(api: str) -> type[Target]:
+    module, _, name = registry.get(api).suite_target.partition(":")
+    cls: type[Target] = getattr(importlib.import_module(module), name)
+    return cls
 
+
+def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
     base_url = config.getoption("--contract-base-url")
     profile = config.getoption("--contract-profile")
     mock = None
     if not base_url:
         mock = _embedded_mock(api, profile, config.getoption("--contract-mock-misbehave"))
         base_url = mock.url
-    cls = KineticaTarget if api == "kinetica" else PraisonTarget
-    target = cls(TargetConfig(api=api, base_url=base_url, profile=profile,
-                              headers=parse_header_option(config.getoption("--contract-header")),
-                              timeout=config.getoption("--contract-timeout"), embedded=mock is not None))
+    target = _target_class(api)(TargetConfig(
+        api=api, base_url=base_url, profile=profile,
+        headers=parse_header_option(config.getoption("--contract-header")),
+        timeout=config.getoption("--contract-timeout"), embedded=mock is not None))
     return target, mock
 
 
@@ -160,25 +165,7 @@ def contract_max_examples(pytestconfig: pytest.Config) -> int | None:
     return pytestconfig.getoption("--contract-max-examples")
 
 
-@pytest.fixture(scope="session")
-def kinetica_target_session(pytestconfig: pytest.Config) -> Iterator[Target]:
-    target, mock = _make_target(pytestconfig, "kinetica")
-    yield target
-    target.close()
-    if mock:
-        mock.stop()
-
-
-@pytest.fixture(scope="session")
-def praisonai_target_session(pytestconfig: pytest.Config) -> Iterator[Target]:
-    target, mock = _make_target(pytestconfig, "praisonai")
-    yield target
-    target.close()
-    if mock:
-        mock.stop()
-
-
-# -- fixtures for users' own CI ---------------------------------------------------------------------
+# -- per API: the suite's target, and fixtures for users' own CI ------------------------------------
 def _mock_server(api: str, profile: str = "impl") -> Iterator[Any]:
     server = _embedded_mock(api, profile)
     try:
@@ -187,31 +174,40 @@ def _mock_server(api: str, profile: str = "impl") -> Iterator[Any]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def _kinetica_mock_server() -> Iterator[Any]:
+def _api_fixtures(spec: registry.ApiSpec) -> dict[str, Callable[..., Any]]:
+    """`<api>_target_session` (the suite's target), and `<fixture>` (a running mock, reset per test)
+    over a session-wide `_<fixture>_server`."""
+    api = spec.name
+
+    @pytest.fixture(scope="session", name=f"{api}_target_session")
+    def target_session(pytestconfig: pytest.Config) -> Iterator[Target]:
+        target, mock = _make_target(pytestconfig, api)
+        yield target
+        target.close()
+        if mock:
+            mock.stop()
+
     # One server per session; pytest-xdist workers are separate processes, each with its own server
-    # on its own free port, so parallel workers never share state.
-    yield from _mock_server("kinetica")
+    # on its own free port, so parallel workers never share state. The profile follows
+    # --contract-profile (impl unless told otherwise).
+    @pytest.fixture(scope="session", name=f"_{spec.fixture}_server")
+    def server(pytestconfig: pytest.Config) -> Iterator[Any]:
+        yield from _mock_server(api, profile=pytestconfig.getoption("--contract-profile"))
+
+    @pytest.fixture(name=spec.fixture)
+    def fixture(request: pytest.FixtureRequest) -> Any:
+        running = request.getfixturevalue(f"_{spec.fixture}_server")
+        running.reset()
+        return running
+
+    fixture.__doc__ = (f"A running {spec.title} mock (`.url`, `.clock`, `.scenario`, `.journal`, `.faults`), "
+                       "reset for this test.")
+    return {f"_fixture_{api}_target_session": target_session, f"_fixture_{api}_server": server,
+            f"_fixture_{api}_mock": fixture}
 
 
-@pytest.fixture(scope="session")
-def _praisonai_mock_server(pytestconfig: pytest.Config) -> Iterator[Any]:
-    # The profile follows --contract-profile (impl unless told otherwise).
-    yield from _mock_server("praisonai", profile=pytestconfig.getoption("--contract-profile"))
-
-
-@pytest.fixture
-def kinetica_mock(_kinetica_mock_server: Any) -> Any:
-    """A running Kinetica mock (`.url`, `.clock`, `.scenario`, `.journal`, `.faults`), reset for this test."""
-    _kinetica_mock_server.reset()
-    return _kinetica_mock_server
-
-
-@pytest.fixture
-def praisonai_mock(_praisonai_mock_server: Any) -> Any:
-    """A running PraisonAI mock (`.url`, `.clock`, `.scenario`, `.journal`, `.faults`), reset for this test."""
-    _praisonai_mock_server.reset()
-    return _praisonai_mock_server
+for _spec in registry.specs():
+    globals().update(_api_fixtures(_spec))
 
 
 # -- outcomes per clause ---------------------------------------------------------------------------

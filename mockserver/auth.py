@@ -2,8 +2,8 @@
 
 Off unless a Basic user/password or a Bearer token is configured; then a request must carry one of
 the configured credentials in `Authorization`, or it gets 401 with a `WWW-Authenticate` challenge and
-a body in the API's own error shape (each API passes its `Rejection`). The control plane and CORS
-preflights (which browsers send without credentials) pass through.
+a body in the API's own error shape (each API passes its `Rejection`). CORS preflights (which
+browsers send without credentials) pass through. It wraps an API's app only (see mockserver.runtime).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
-
-CONTROL_PREFIX = "/_mock"
 
 # (content type, body) of the 401 answer, given the request's scope and a reason.
 Rejection = Callable[[Scope, str], tuple[bytes, bytes]]
@@ -125,9 +123,6 @@ class AuthMiddleware:
 
     @staticmethod
     def _exempt(scope: Scope) -> bool:
-        path: str = scope["path"]
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            return True
         if scope["method"] == "OPTIONS":
             return any(name == b"access-control-request-method" for name, _ in scope.get("headers", ()))
         return False

@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 
 class ClockError(ValueError):
@@ -108,3 +110,8 @@ class Clock:
             # Frozen time can only be moved by someone else: look again soon. Running time: sleep
             # no longer than a tick either, since an advance may bring the instant forward.
             await asyncio.sleep(min(remaining, tick) if not self.frozen else tick)
+
+
+def clock_json(clock: Clock) -> dict[str, Any]:
+    state = clock.state()
+    return {**state.to_dict(), "iso": datetime.fromtimestamp(state.now, UTC).isoformat()}

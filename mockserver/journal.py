@@ -20,7 +20,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTROL_PREFIX = "/_mock"
+from mockserver.control import is_control_path
+
 _TEXTUAL = (b"application/json", b"text/", b"application/x-yaml", b"application/yaml",
             b"application/x-www-form-urlencoded")
 
@@ -162,11 +163,9 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         journal = self.journal
-        if not journal.include_control:
-            path: str = scope["path"]
-            if path.startswith(CONTROL_PREFIX) and (len(path) == 6 or path[6] == "/"):
-                await self.app(scope, receive, send)
-                return
+        if not journal.include_control and is_control_path(scope["path"]):
+            await self.app(scope, receive, send)
+            return
         entry = journal._begin(self.api, scope)
         started = time.perf_counter()
         limit = journal.max_body

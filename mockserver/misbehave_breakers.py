@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockserver.misbehave import Breaker, Exchange
-from mockserver.misbehave_kinetica import make_error, make_ok, ok
+from mockserver.misbehave import Breaker, BreakerSet, Exchange
+from mockserver.misbehave_kinetica import KineticaCodec, make_error, make_ok, ok
 
 KIN, PRA = "kinetica", "praisonai"
 TERMINAL_K = {"complete", "error", "killed"}
@@ -121,8 +121,8 @@ def _sync_execute_before(ex: Exchange, state: dict[str, Any]) -> None:
 
 async def _sync_execute_after(ex: Exchange, state: dict[str, Any]) -> None:
     # Behave as if execute waited for the run: a long stretch of (virtual) time passes first.
-    if ok(ex) and ex.internal is not None:
-        await ex.internal("POST", "/_mock/clock/advance", {"seconds": 86_400})
+    if ok(ex) and ex.control is not None:
+        await ex.control("POST", "/_mock/clock/advance", {"seconds": 86_400})
 
 
 def _remember_deleted(ex: Exchange, state: dict[str, Any]) -> None:
@@ -922,3 +922,5 @@ P: list[Breaker] = [
 ]
 
 BREAKERS: list[Breaker] = [*K, *P]
+KINETICA = BreakerSet(K, KineticaCodec())
+PRAISONAI = BreakerSet(P)

@@ -152,3 +152,19 @@ def make_ok(ex: Exchange, data: dict[str, Any], record: str) -> None:
     ex.status = 200
     ex.wrapper = {"status": "OK", "message": "", "data_type": record, "data": "", "data_str": ""}
     ex.data = data
+
+
+class KineticaCodec:
+    """The four functions above as the misbehaviour middleware's codec."""
+
+    def decode_request(self, ex: Exchange) -> None:
+        decode_request(ex)
+
+    def encode_request(self, ex: Exchange) -> None:
+        encode_request(ex)
+
+    def decode_response(self, ex: Exchange) -> None:
+        decode_response(ex)
+
+    def encode_response(self, ex: Exchange) -> None:
+        encode_response(ex)

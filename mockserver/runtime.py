@@ -1,8 +1,16 @@
 """The composition: one `Mock` (clock, scenario, journal, faults, auth, API models) and its ASGI apps.
 
-Every API port gets the same stack, outermost first:
+The APIs come from the registry (`mockserver.registry`): a `Mock` builds one part (model + app) per
+API it serves and never names one. Every API port gets the same stack, assembled in one place
+(`Mock.assemble`), outermost first:
 
-    expose_transport -> CORS -> journal -> faults -> auth -> (/_mock control plane | the API's app)
+    expose_transport -> CORS -> journal -> control router
+        /_mock/...  -> the control plane (one app shared by every port)
+        otherwise   -> faults -> auth -> misbehaviour -> the API's app
+
+so the control plane is answered before any API middleware, and faults, auth and misbehaviour only
+ever see API requests. A guard for the whole port (auth, Origin, Host, body limit) belongs
+outermost, in `Mock.assemble`.
 
 `Mock.asgi(api)` is usable in-process (`httpx.ASGITransport`) and under uvicorn alike. `MockServer`
 serves a `Mock` on real sockets (one port per API), all in one event loop on one background thread,
@@ -21,7 +29,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -30,72 +38,24 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.auth import AuthConfig, AuthMiddleware, Rejection, json_detail_rejection
-from mockserver.clock import Clock
-from mockserver.control import ControlError, create_control_app
-from mockserver.control.clock import clock_json
+from mockserver import registry
+from mockserver.auth import AuthConfig, AuthMiddleware
+from mockserver.clock import Clock, clock_json
+from mockserver.control import CONTROL_PREFIX, is_control_path
+from mockserver.control.app import create_control_app
+from mockserver.control.errors import ControlError
 from mockserver.cors import CorsMiddleware, CorsPolicy, PreflightLog
 from mockserver.faults import FaultMiddleware, FaultRules, expose_transport
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
-from mockserver.misbehave import Misbehaviour, MisbehaviourMiddleware
+from mockserver.misbehave import BreakerSet, Misbehaviour, MisbehaviourMiddleware
 from mockserver.resources import fixtures_dir
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
 from mockserver.server import bind
 
-APIS: tuple[str, ...] = ("kinetica", "praisonai")
-DEFAULT_PORTS: dict[str, int] = {"kinetica": 9191, "praisonai": 8005}
-CONTROL_PREFIX = "/_mock"
 PROFILES = ("impl", "docs")
 
 MockError = ControlError  # what the Python API raises for an operation that cannot be done
-
-
-@dataclass
-class ApiPart:
-    """One API inside a mock: its model (HTTP-free) and the ASGI app that serves it."""
-
-    model: Any
-    app: ASGIApp
-    reject: Rejection = json_detail_rejection  # the body of a 401 in this API's own error shape
-    errors: tuple[type[Exception], ...] = ()  # the model's logical errors (answered 4xx, not 500)
-
-
-ApiFactory = Callable[["Mock"], ApiPart]
-
-
-# -- the APIs ---------------------------------------------------------------------------------------
-def _kinetica_rejection(scope: Scope, reason: str) -> tuple[bytes, bytes]:
-    """Kinetica's ERROR wrapper in the request's encoding (the gpudb client reads only the status)."""
-    from mockserver.kinetica import wire
-
-    content_type = next((v.decode("latin-1") for k, v in scope.get("headers", ())
-                         if k == b"content-type"), None)
-    try:
-        encoding = wire.encoding_of(content_type)
-    except wire.WireError:
-        encoding = wire.JSON
-    message = f"Unauthorized access: {reason}"
-    return wire.MEDIA_TYPES[encoding].encode(), wire.error_response(message, encoding)
-
-
-def kinetica_part(mock: Mock) -> ApiPart:
-    from mockserver.kinetica.app import create_kinetica_app
-    from mockserver.kinetica.models import KineticaError, KineticaModel
-
-    model = KineticaModel(mock.clock, mock.scenario, **mock.kinetica_options)
-    return ApiPart(model, create_kinetica_app(model), _kinetica_rejection, (KineticaError,))
-
-
-def praisonai_part(mock: Mock) -> ApiPart:
-    from mockserver.praisonai.app import create_praisonai_app
-    from mockserver.praisonai.models import PraisonAIModel, RunFinished
-
-    model = PraisonAIModel(mock.clock, mock.scenario, profile=mock.profile, **mock.praisonai_options)
-    return ApiPart(model, create_praisonai_app(model), json_detail_rejection, (RunFinished,))
-
-
-DEFAULT_FACTORIES: dict[str, ApiFactory] = {"kinetica": kinetica_part, "praisonai": praisonai_part}
 
 
 # -- scenarios --------------------------------------------------------------------------------------
@@ -131,14 +91,19 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
     raise ScenarioError(f"no such scenario file or preset (presets: {known})", source=str(name_or_path))
 
 
-def with_segments(scenario: Scenario, segments: int) -> Scenario:
-    """The scenario with its Kinetica segment count replaced (what `--segments N` does at start).
+def with_settings(scenario: Scenario, settings: Mapping[str, Any], specs: Iterable[registry.ApiSpec]) -> Scenario:
+    """The scenario with the settings given at start (`segments=4`, `--segments 4`) written into the
+    sections of the APIs that take them (each spec's `scenario_settings`).
 
     Applies to the scenario the mock starts with (and returns to on reset); a scenario loaded later
-    brings its own count.
+    brings its own values.
     """
     document = dict(scenario.raw)
-    document["kinetica"] = {**dict(document.get("kinetica") or {}), "segments": segments}
+    for spec in specs:
+        given = {key: settings[name] for name, key in spec.scenario_settings.items()
+                 if settings.get(name) is not None}
+        if given:
+            document[spec.name] = {**dict(document.get(spec.name) or {}), **given}
     return Scenario.from_dict(document, source=scenario.source)
 
 
@@ -154,25 +119,28 @@ def _scenario_error(exc: ScenarioError) -> MockError:
 class Mock:
     """Everything one mock holds; the control plane and tests both drive it through this API."""
 
-    def __init__(self, apis: Iterable[str] = APIS, *, scenario: str | Path | Scenario | None = None,
+    def __init__(self, apis: Iterable[str] | None = None, *, scenario: str | Path | Scenario | None = None,
                  segments: int | None = None, frozen_clock: bool = False, clock: Clock | None = None,
                  auth: AuthConfig | None = None, profile: str = "impl", journal_capacity: int = 1000,
                  journal_max_body: int = 16 * 1024, allow_loopback_webhooks: bool = False,
                  cors_origins: Iterable[str] | None = None, misbehave: Iterable[str] = (),
-                 factories: Mapping[str, ApiFactory] | None = None) -> None:
-        """`cors_origins`: the origins browsers may call from; None (default) = any page on
+                 api_options: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+        """`apis`: names from the registry (default: every registered API).
+        `cors_origins`: the origins browsers may call from; None (default) = any page on
         localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all.
         `misbehave`: contract clause ids to break on purpose (the conformance suite's self-test);
-        settable later through /_mock/misbehave, and kept across resets."""
-        self.apis = tuple(dict.fromkeys(apis))
-        factories = {**DEFAULT_FACTORIES, **(factories or {})}
-        unknown = [api for api in self.apis if api not in factories]
+        settable later through /_mock/misbehave, and kept across resets.
+        `api_options`: per API, keyword arguments for its model."""
+        known = {spec.name: spec for spec in registry.specs()}
+        self.apis = tuple(dict.fromkeys(apis if apis is not None else known))
+        unknown = [api for api in self.apis if api not in known]
         if unknown or not self.apis:
-            raise ValueError(f"unknown API(s) {unknown}; choose from {sorted(factories)}")
+            raise ValueError(f"unknown API(s) {unknown}; choose from {sorted(known)}")
         if profile not in PROFILES:
             raise ValueError(f"profile must be one of {PROFILES}; got {profile!r}")
         if segments is not None and segments < 1:
             raise ValueError(f"segments must be at least 1; got {segments}")
+        self.specs = {api: known[api] for api in self.apis}
         self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
         self._started_frozen = self.clock.frozen
         started_from: Path | None = None
@@ -184,11 +152,12 @@ class Mock:
             started_from = resolve_scenario(scenario)
             started = Scenario.from_file(started_from)
         adjust = None
-        if segments is not None:
-            count = segments
+        settings = {"segments": segments}
+        if any(value is not None for value in settings.values()):
+            specs = list(known.values())
 
             def adjust(loaded: Scenario) -> Scenario:
-                return with_segments(loaded, count)
+                return with_settings(loaded, settings, specs)
 
             started = adjust(started)
         # A scenario from a file is watched: edits on disk apply without a restart (hot reload).
@@ -198,11 +167,19 @@ class Mock:
         self.auth = auth if auth is not None else AuthConfig()
         self.cors = CorsPolicy.from_origins(cors_origins)
         self.preflights = PreflightLog()
-        self.misbehaviour = Misbehaviour(misbehave)
         self.profile = profile
-        self.kinetica_options: dict[str, Any] = {}
-        self.praisonai_options: dict[str, Any] = {"allow_loopback_webhooks": allow_loopback_webhooks}
-        self.parts: dict[str, ApiPart] = {api: factories[api](self) for api in self.apis}
+        self.parts: dict[str, registry.ApiPart] = {
+            api: spec.build(registry.ApiContext(self.clock, self.scenario, profile=profile,
+                                                allow_loopback_webhooks=allow_loopback_webhooks,
+                                                options=dict((api_options or {}).get(api, {}))))
+            for api, spec in self.specs.items()}
+        self.breakers: dict[str, BreakerSet] = {}
+        for api, spec in self.specs.items():
+            found = spec.breakers()
+            if found is not None:
+                self.breakers[api] = found
+        self.misbehaviour = Misbehaviour(misbehave, available=[c for found in self.breakers.values()
+                                                               for c in found.clauses])
         self.control = create_control_app(self, extra_routes=inspector_routes())
         self._apps: dict[str, ASGIApp] = {}
 
@@ -213,35 +190,34 @@ class Mock:
             raise MockError(f"this mock does not serve the {api} API", 404)
         return part.model
 
-    @property
-    def kinetica(self) -> Any:
-        return self.parts["kinetica"].model if "kinetica" in self.parts else None
-
-    @property
-    def praisonai(self) -> Any:
-        return self.parts["praisonai"].model if "praisonai" in self.parts else None
-
     # -- ASGI -------------------------------------------------------------------------------------
     def asgi(self, api: str) -> ASGIApp:
         """The app for one API port (built once): middleware, control plane and the API itself."""
         if api not in self.parts:
             raise ValueError(f"this mock does not serve {api!r}; it serves {list(self.parts)}")
         if api not in self._apps:
-            part = self.parts[api]
-            app: ASGIApp = _ControlRouter(self.control, part.app)
-            # Inside journal, faults and auth: the journal records the broken answers clients see.
-            app = MisbehaviourMiddleware(app, self.misbehaviour, api=api)
-            if self.auth.enabled:
-                app = AuthMiddleware(app, self.auth, reject=part.reject)
-            app = FaultMiddleware(app, self.faults, api=api)
-            app = JournalMiddleware(app, self.journal, api=api)
-            # CORS sees every request first: a preflight is answered before faults or auth could
-            # refuse it, and every answer (a 401, an injected 503) carries the CORS headers a page
-            # needs to read it.
-            if self.cors.enabled:
-                app = CorsMiddleware(app, self.cors, self.preflights, api=api, clock_now=self.clock.now)
-            self._apps[api] = expose_transport(app)
+            self._apps[api] = self.assemble(api)
         return self._apps[api]
+
+    def assemble(self, api: str) -> ASGIApp:
+        """One port's whole stack (see the module's docstring): the one place where it is put together."""
+        part = self.parts[api]
+        served: ASGIApp = part.app
+        if api in self.breakers:
+            # Innermost, so the journal records the broken answers clients see.
+            served = MisbehaviourMiddleware(served, self.misbehaviour, api=api, breakers=self.breakers[api],
+                                            control=self.control)
+        if self.auth.enabled:
+            served = AuthMiddleware(served, self.auth, reject=part.reject)
+        served = FaultMiddleware(served, self.faults, api=api)
+        app: ASGIApp = ControlRouter(self.control, served)
+        app = JournalMiddleware(app, self.journal, api=api)
+        # CORS sees every request first: a preflight is answered before faults or auth could
+        # refuse it, and every answer (a 401, an injected 503) carries the CORS headers a page
+        # needs to read it.
+        if self.cors.enabled:
+            app = CorsMiddleware(app, self.cors, self.preflights, api=api, clock_now=self.clock.now)
+        return expose_transport(app)
 
     # -- whole-mock operations --------------------------------------------------------------------
     def reset(self) -> None:
@@ -311,53 +287,17 @@ class Mock:
         return sorted(scenario_presets())
 
     # -- actions (what the inspector's buttons do) ------------------------------------------------
-    def kill_kinetica_run(self, run_id: str) -> dict[str, Any]:
-        model = self.model("kinetica")
-        self._known_run(model, run_id)
-        killed = self._act("kinetica", model.kill_run, run_id)
-        return {"run_id": run_id, "killed": bool(killed)}
-
-    def fail_kinetica_segment(self, run_id: str, segment: int, message: str | None = None) -> dict[str, Any]:
-        model = self.model("kinetica")
-        self._known_run(model, run_id)
-        failed = self._act("kinetica", model.fail_segment_now, run_id, segment,
-                       message if message is not None else f"segment {segment} failed on request")
-        return {"run_id": run_id, "segment": segment, "failed": bool(failed)}
-
-    def cancel_kinetica_job(self, job_id: str | int) -> dict[str, Any]:
-        model = self.model("kinetica")
+    def act(self, api: str, action: str, /, **arguments: Any) -> dict[str, Any]:
+        """Run one of an API's control actions (its spec lists them), e.g.
+        `mock.act("kinetica", "kill_run", run_id="3")`; MockError when it cannot be done."""
+        model = self.model(api)
+        declared = self.specs[api].action(action)
+        if declared is None:
+            raise MockError(f"the {api} API has no action {action!r}", 404)
         try:
-            number = int(job_id)
-        except (TypeError, ValueError):
-            raise MockError(f"a Kinetica job id is an integer; got {job_id!r}", 400) from None
-        cancelled = self._act("kinetica", model.cancel_job, number, status=404)
-        return {"job_id": number, "cancelled": bool(cancelled)}
-
-    def cancel_praisonai_run(self, job_id: str) -> dict[str, Any]:
-        """Cancel a queued or running run; 404 if unknown, 409 if it has already finished."""
-        view = self._act("praisonai", self.model("praisonai").cancel, job_id, status=409,
-                         not_found=f"no PraisonAI run {job_id!r}")
-        return {"job_id": job_id, "cancelled": True, "status": getattr(view, "status", "cancelled")}
-
-    def _act(self, api: str, action: Callable[..., Any], *args: Any, status: int = 400,
-             not_found: str | None = None) -> Any:
-        """Run a model action; the model's logical errors become `status` answers, lookups 404."""
-        try:
-            return action(*args)
-        except LookupError as exc:
-            raise MockError(not_found or _message(exc), 404) from None
-        except self.parts[api].errors as exc:
-            raise MockError(_message(exc), status) from None
-
-    @staticmethod
-    def _known_run(model: Any, run_id: str) -> None:
-        if run_id not in model.runs():
-            raise MockError(f"no Kinetica run {run_id!r}", 404)
-
-
-def _message(exc: Exception) -> str:
-    # KeyError's str() adds quotes; every other exception's first argument is its message.
-    return str(exc.args[0]) if exc.args else type(exc).__name__
+            return declared.run(model, **arguments)
+        except registry.ActionError as exc:
+            raise MockError(exc.message, exc.status) from None
 
 
 def _plain(value: Any) -> Any:
@@ -371,19 +311,17 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-class _ControlRouter:
-    """Send `/_mock/...` to the control plane and everything else (and lifespan) to the API."""
+class ControlRouter:
+    """Send `/_mock/...` to the control plane and everything else (and lifespan) to the API's stack."""
 
     def __init__(self, control: ASGIApp, api: ASGIApp) -> None:
         self.control = control
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            if path.startswith(CONTROL_PREFIX) and (len(path) == 6 or path[6] == "/"):
-                await self.control(scope, receive, send)
-                return
+        if scope["type"] == "http" and is_control_path(scope["path"]):
+            await self.control(scope, receive, send)
+            return
         await self.api(scope, receive, send)
 
 

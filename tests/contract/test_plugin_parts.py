@@ -14,7 +14,6 @@ from contract_tests.kinetica.client import KineticaTarget
 from contract_tests.praisonai.client import PraisonTarget
 from contract_tests.report import ClauseLedger, OutcomeRecord, render_html, render_markdown, write_reports
 from contract_tests.target import Exchange, TargetConfig, parse_header_option
-from mockserver.misbehave import Misbehaviour, MisbehaviourMiddleware
 from mockserver.runtime import Mock
 from mockserver.server import ServerThread
 
@@ -143,9 +142,8 @@ def test_headers_go_with_every_request(kinetica_server: ServerThread) -> None:
 # -- the misbehaviour switch -----------------------------------------------------------------------
 def test_switch_is_set_over_http_and_breaks_only_its_clause() -> None:
     mock = Mock(apis=("praisonai",))
-    misbehaviour = Misbehaviour()
-    app = MisbehaviourMiddleware(mock.asgi("praisonai"), misbehaviour, api="praisonai")
-    with ServerThread(app) as server, httpx.Client(base_url=server.url) as client:
+    misbehaviour = mock.misbehaviour
+    with ServerThread(mock.asgi("praisonai")) as server, httpx.Client(base_url=server.url) as client:
         assert client.get("/health").json()["status"] == "healthy"
         refused = client.post("/_mock/misbehave", json={"clauses": ["PRA-NOPE-001"]})
         assert refused.status_code == 400 and "PRA-HLT-001" in refused.json()["available"]
