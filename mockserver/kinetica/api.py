@@ -8,9 +8,9 @@ from starlette.types import Scope
 
 from mockserver.kinetica import wire
 from mockserver.kinetica.app import create_kinetica_app
+from mockserver.kinetica.breakers import KINETICA
 from mockserver.kinetica.models import KineticaError, KineticaModel
 from mockserver.misbehave import BreakerSet
-from mockserver.misbehave_breakers import KINETICA
 from mockserver.registry import ActionError, ActionParam, ApiContext, ApiPart, ApiSpec, ControlAction, register
 
 

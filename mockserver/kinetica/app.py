@@ -38,8 +38,6 @@ class KineticaApp:
         if missing:
             raise RuntimeError(f"the model has no handler for {missing}")
         self._handlers = {e: handlers[e] for e in self.endpoints}
-        # Longest first, so /show/proc/status is never taken for /show/proc.
-        self._suffixes = sorted(self.endpoints, key=len, reverse=True)
         self._routes: dict[str, str | None] = {}
         # (encoding, request body) -> (the model's immutability key, encoded answer)
         self._status_cache: dict[tuple[str, bytes], tuple[Any, bytes]] = {}
@@ -102,7 +100,7 @@ class KineticaApp:
             return self._routes[path]
         except KeyError:
             pass
-        found = next((e for e in self._suffixes if path == e or path.endswith(e)), None)
+        found = wire.endpoint_of(path)
         if len(self._routes) < 1024:  # paths come from clients: keep the memo bounded
             self._routes[path] = found
         return found

@@ -6,8 +6,8 @@ from typing import Any
 
 from mockserver.auth import json_detail_rejection
 from mockserver.misbehave import BreakerSet
-from mockserver.misbehave_breakers import PRAISONAI
 from mockserver.praisonai.app import create_praisonai_app
+from mockserver.praisonai.breakers import PRAISONAI
 from mockserver.praisonai.models import PraisonAIModel, RunFinished
 from mockserver.registry import ActionError, ActionParam, ApiContext, ApiPart, ApiSpec, ControlAction, register
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import pytest
 
 from contract_tests.clauses import clauses_for
-from mockserver.misbehave_breakers import BREAKERS
+from mockserver import registry
 
 
 def breakable(api: str, profile: str) -> list[str]:
-    available = {b.clause for b in BREAKERS if b.api == api}
+    available = set(registry.get(api).breakers().clauses)
     return [c.id for c in clauses_for(api, profile) if c.id in available]
 
 
