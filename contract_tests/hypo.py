@@ -6,6 +6,8 @@ the embedded mocks stays under three minutes on two cores (`--contract-max-examp
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, Phase, settings
 
 # Set by the plugin from --contract-no-shrink: a broken target then fails fast with the first
@@ -16,7 +18,7 @@ NO_SHRINK = {"on": False}
 def contract_settings(max_examples: int, *, override: int | None = None,
                       stateful_step_count: int | None = None, live: bool = False) -> settings:
     """`live`: every example costs real seconds there, so a failure is reported unshrunk."""
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, Any] = {}
     if NO_SHRINK["on"] or live:
         kwargs["phases"] = [p for p in Phase if p is not Phase.shrink]
     if stateful_step_count is not None:

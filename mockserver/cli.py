@@ -76,8 +76,8 @@ def _serve(args: argparse.Namespace) -> int:
     if args.no_cors and args.cors_origins:
         return _fail("give --cors-origin or --no-cors, not both")
     cors_origins = [] if args.no_cors else args.cors_origins
-    breakable = {clause for spec in registry.specs() if (found := spec.breakers()) is not None
-                 for clause in found.clauses}
+    breakable = {clause for spec in registry.specs() if (breakers := spec.breakers()) is not None
+                 for clause in breakers.clauses}
     unknown = sorted(set(args.misbehave) - breakable)
     if unknown:
         return _fail(f"--misbehave: no misbehaviour for {unknown}")

@@ -90,7 +90,7 @@ class FaultRule:
             raise FaultRuleError("api must be a string")
         if self.status is None:
             object.__setattr__(self, "status", 200 if self.action == "truncate" else 500)
-        if not _is_int(self.status) or not 100 <= self.status <= 599:
+        if not _is_int(self.status) or not 100 <= self.status <= 599:  # type: ignore[operator]
             raise FaultRuleError(f"status must be an integer HTTP status 100..599; got {self.status!r}")
         if not isinstance(self.headers, Mapping) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()):

@@ -347,7 +347,7 @@ class Listener:
 
 
 def listeners(mock: Mock, host: str, ports: Mapping[str, int], *, log_level: str = "warning",
-              graceful_seconds: float = 3.0) -> list[Listener]:
+              graceful_seconds: int = 3) -> list[Listener]:
     """One bound socket and one uvicorn server per API of the mock."""
     mock.faults.serving()
     made: list[Listener] = []

@@ -221,3 +221,10 @@ def test_misbehaviour_breaks_the_api_only_and_its_switch_is_a_control_route() ->
         assert "error" in client.get("/_mock/nothing-here").json()
         assert client.delete("/_mock/misbehave").json()["clauses"] == []
         assert "detail" in client.get("/api/v1/runs/nope").json()
+
+
+def test_the_public_surface_is_explicit() -> None:
+    import mockserver
+
+    assert mockserver.__all__ == ["Clock", "Mock", "MockError", "MockServer"]
+    assert (mockserver.Mock, mockserver.MockServer, mockserver.Clock) == (Mock, MockServer, Clock)

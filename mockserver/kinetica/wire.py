@@ -192,7 +192,7 @@ class Codec:
         else:
             stream = io.BytesIO(body)
             try:
-                record = fastavro.schemaless_reader(stream, self._request, None)
+                record = _read_record(stream, self._request)
             except Exception as exc:  # fastavro raises EOFError, UnicodeDecodeError, ValueError, ...
                 reason = str(exc) or type(exc).__name__
                 raise WireError(f"request body is not a valid Avro {self.request_name}: {reason}") from None
@@ -220,7 +220,8 @@ class Codec:
     # Records in their JSON form, unchecked (the misbehaviour layer reads and rewrites them).
     def read_request(self, body: bytes) -> dict[str, Any]:
         """An Avro request body in JSON form, without validating it."""
-        return to_json_form(fastavro.schemaless_reader(io.BytesIO(body), self._request, None))
+        record: dict[str, Any] = to_json_form(_read_record(io.BytesIO(body), self._request))
+        return record
 
     def write_request(self, record: dict[str, Any]) -> bytes:
         out = io.BytesIO()
@@ -267,18 +268,28 @@ def error_response(message: str, encoding: str) -> bytes:
     return wrap_binary("ERROR", message, "none", b"")
 
 
+def _read_record(stream: io.BytesIO, schema: Any) -> dict[str, Any]:
+    record = fastavro.schemaless_reader(stream, schema, None)
+    if not isinstance(record, dict):
+        raise WireError(f"expected an Avro record, read {type(record).__name__}")
+    return record
+
+
 def decode_wrapper(body: bytes, encoding: str) -> dict[str, Any]:
     """Read a response wrapper (for tests and the job dispatcher)."""
     if encoding == JSON:
-        return json.loads(body)
-    return fastavro.schemaless_reader(io.BytesIO(body), _wrapper(), None)
+        wrapper: dict[str, Any] = json.loads(body)
+        return wrapper
+    return _read_record(io.BytesIO(body), _wrapper())
 
 
 def decode_response_record(endpoint: str, payload: bytes | str, encoding: str) -> dict[str, Any]:
     """A response record from its encoded form (`data` or `data_str`)."""
     if encoding == JSON:
-        return json.loads(payload)
-    return fastavro.schemaless_reader(io.BytesIO(payload), codec(endpoint)._response, None)
+        record: dict[str, Any] = json.loads(payload)
+        return record
+    return _read_record(io.BytesIO(payload.encode("latin-1") if isinstance(payload, str) else payload),
+                        codec(endpoint)._response)
 
 
 def encode_request(endpoint: str, record: dict[str, Any], encoding: str) -> bytes:

@@ -19,6 +19,12 @@ RUN_PATH = re.compile(r"^/api/v1/runs/([^/]+)(/result|/cancel|/stream)?$")
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+def run_suffix(ex: Exchange) -> str | None:
+    """What follows /api/v1/runs/{id}: '', '/result', '/cancel' or '/stream'; None for other paths."""
+    m = RUN_PATH.match(ex.path)
+    return (m.group(2) or "") if m else None
+
+
 def route(method: str, suffix: str | None = "", *, listing: bool = False) -> Any:
     """Requests to one per-run route (`suffix` None: any), or to the list/submit collection."""
 
@@ -27,8 +33,8 @@ def route(method: str, suffix: str | None = "", *, listing: bool = False) -> Any
             return False
         if listing:
             return ex.path == "/api/v1/runs"
-        m = RUN_PATH.match(ex.path)
-        return bool(m) and (suffix is None or (m.group(2) or "") == suffix)
+        found = run_suffix(ex)
+        return found is not None and (suffix is None or found == suffix)
 
     return applies
 
@@ -135,15 +141,11 @@ def _remember_finished(ex: Exchange, body: dict[str, Any], state: dict[str, Any]
 
 
 def _stream_or_status(ex: Exchange) -> bool:
-    return (
-        ex.method == "GET"
-        and bool(RUN_PATH.match(ex.path))
-        and (RUN_PATH.match(ex.path).group(2) or "") in ("", "/stream")
-    )
+    return ex.method == "GET" and run_suffix(ex) in ("", "/stream")
 
 
 def _sse_finished_after(ex: Exchange, state: dict[str, Any]) -> None:
-    if (RUN_PATH.match(ex.path).group(2) or "") == "" and isinstance(ex.response_json, dict):
+    if run_suffix(ex) == "" and isinstance(ex.response_json, dict):
         _remember_finished(ex, ex.response_json, state)
     elif ex.streaming and _job_id(ex) in state.get("finished", set()):
         ex.status = 400
