@@ -12,13 +12,15 @@ import sys
 
 import pytest
 
+from mockserver import registry
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="contract-tests",
         description="Check a Kinetica procs/jobs or PraisonAI async-runs server against its contract. "
                     "Without --contract-base-url the embedded mock is tested.")
-    parser.add_argument("--contract-api", choices=("kinetica", "praisonai"))
+    parser.add_argument("--contract-api", choices=registry.names())
     parser.add_argument("--contract-base-url")
     parser.add_argument("--contract-profile", choices=("impl", "docs"), default="impl")
     parser.add_argument("--contract-header", action="append", default=[], metavar="'Name: value'")

@@ -74,7 +74,7 @@ def run_variant(api: str, profile: str, clause: str, out: Path) -> dict[str, obj
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--api", required=True, choices=("kinetica", "praisonai"))
+    parser.add_argument("--api", required=True, choices=registry.names())
     parser.add_argument("--profile", default="impl", choices=("impl", "docs"))
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("clauses", nargs="*")
