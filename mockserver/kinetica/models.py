@@ -15,10 +15,10 @@ so that side can cache an answer until something changes.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +62,10 @@ class Segment:
     final: str = COMPLETE           # status from `end` on
     message: str = ""
     polls_seen: int = 0
+
+    def unplan(self) -> None:
+        self.start = self.end = None
+        self.final, self.message = COMPLETE, ""
 
     def begin(self, at: float) -> None:
         self.start = at
@@ -132,37 +136,38 @@ class Segment:
 
 
 class NodeQueue:
-    """One node's slots for one proc: at most `capacity` of its segments run at once, FIFO."""
+    """One node's slots for one proc: at most `capacity` of its segments run at once, FIFO.
+
+    Starts are planned when something changes (a segment admitted, killed, failed, or ended by a
+    poll), from the planned ends of the segments ahead: a read only compares the plan with the clock,
+    so answering one changes nothing here.
+    """
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
-        self.active: list[Segment] = []
-        self.waiting: deque[Segment] = deque()
+        self.segments: list[Segment] = []  # admitted, in order; dropped once finished before a plan
 
     def admit(self, segment: Segment, now: float) -> None:
-        self.settle(now)
-        if len(self.active) < self.capacity:
-            segment.begin(now)
-            self.active.append(segment)
-        else:
-            self.waiting.append(segment)
-
-    def settle(self, now: float) -> None:
-        """Replay slot hand-overs up to `now`: each ended segment lets the next waiter start."""
-        while True:
-            ended = [s for s in self.active if s.end is not None and s.end <= now]
-            if not ended:
-                return
-            first_end, first = min(((s.end, s) for s in ended if s.end is not None), key=lambda pair: pair[0])
-            self.active.remove(first)
-            if self.waiting:
-                nxt = self.waiting.popleft()
-                nxt.begin(max(first_end, nxt.created))
-                self.active.append(nxt)
+        self.segments.append(segment)
+        self.plan(now)
 
     def withdraw(self, segment: Segment) -> None:
-        if segment in self.waiting:
-            self.waiting.remove(segment)
+        """A segment stopped before it started: it never takes a slot."""
+        if segment in self.segments:
+            self.segments.remove(segment)
+
+    def plan(self, now: float) -> None:
+        """(Re)plan the start of every segment not started by `now`: each takes the earliest slot
+        that frees up (a segment whose end is not known yet holds its slot)."""
+        self.segments = [s for s in self.segments if s.end is None or s.end >= now]
+        free = [-math.inf] * self.capacity  # a heap of the instants slots come free
+        for segment in self.segments:
+            slot = heapq.heappop(free)
+            if segment.start is None or segment.start > now:
+                segment.unplan()
+                if slot != math.inf:
+                    segment.begin(max(slot, segment.created))
+            heapq.heappush(free, segment.end if segment.end is not None else math.inf)
 
 
 # -- procs, runs, jobs --------------------------------------------------------------------------
@@ -356,7 +361,6 @@ class KineticaModel:
         self._job_tags: dict[str, int] = {}
         self._run_seq = 0
         self._job_seq = 0
-        self._busy: set[NodeQueue] = set()   # queues with waiters: the only ones that need settling
 
     def reset(self) -> None:
         """Forget every proc, run and job."""
@@ -372,12 +376,7 @@ class KineticaModel:
         return self._scenario()
 
     def _now(self) -> float:
-        now = self.clock.now()
-        for queue in list(self._busy):
-            queue.settle(now)
-            if not queue.waiting:
-                self._busy.discard(queue)
-        return now
+        return self.clock.now()
 
     def _proc(self, name: str) -> Proc:
         if not name:
@@ -428,8 +427,6 @@ class KineticaModel:
             for run in self._runs.values():
                 if run.proc is proc:
                     self._kill(run, now)
-            for queue in proc.queues.values():
-                self._busy.discard(queue)
             del self._procs[proc.name]
             self.version += 1
             return proc.name
@@ -473,10 +470,7 @@ class KineticaModel:
         self._runs[run_id] = run
         for segment in segments:
             if proc.max_concurrency > 0:
-                queue = proc.queue(segment.index)  # one data segment per node
-                queue.admit(segment, now)
-                if queue.waiting:
-                    self._busy.add(queue)
+                proc.queue(segment.index).admit(segment, now)  # one data segment per node
             else:
                 segment.begin(now)
         return run
@@ -503,11 +497,9 @@ class KineticaModel:
             now = self._now()
             runs = self._select(request.run_id, request.run_tag)
             for run in runs:
-                if run.final_slice is None:
-                    for segment in run.segments:
-                        if segment.poll(now):
-                            self.version += 1
-            now = self._now()  # a poll may have ended a segment and freed a slot
+                if run.final_slice is None and any([segment.poll(now) for segment in run.segments]):
+                    self.version += 1  # a poll counts; one may have ended a segment and freed a slot
+                    self._replan(run.proc, now)
             view = StatusView({run.run_id: run.status_slice(now) for run in runs},
                               final=all(run.final_slice is not None for run in runs) and not request.clear_complete)
             if request.clear_complete:
@@ -550,10 +542,22 @@ class KineticaModel:
         if run.finished(now):
             return False
         for segment in run.segments:
-            if segment.stop(now, KILLED, KILLED_MESSAGE) and segment.start is None:
-                for queue in run.proc.queues.values():
-                    queue.withdraw(segment)
+            waiting = segment.start is None or segment.start > now
+            if segment.stop(now, KILLED, KILLED_MESSAGE) and waiting:
+                segment.start = None
+                self._withdraw(run.proc, segment)
+        self._replan(run.proc, now)
         return True
+
+    @staticmethod
+    def _withdraw(proc: Proc, segment: Segment) -> None:
+        for queue in proc.queues.values():
+            queue.withdraw(segment)
+
+    @staticmethod
+    def _replan(proc: Proc, now: float) -> None:
+        for queue in proc.queues.values():
+            queue.plan(now)
 
     # -- auto-start ---------------------------------------------------------------------------
     def startup(self) -> list[str]:
@@ -577,7 +581,6 @@ class KineticaModel:
             self._runs.clear()
             self._jobs.clear()
             self._job_tags.clear()
-            self._busy.clear()
             for proc in self._procs.values():
                 proc.queues.clear()
             return self.startup()
@@ -668,12 +671,14 @@ class KineticaModel:
             now = self._now()
             if seg.finished(now):
                 return False
-            if seg.start is None:
-                for queue in run.proc.queues.values():
-                    queue.withdraw(seg)
+            if seg.start is None or seg.start > now:  # still queued: it starts and fails at once
+                self._withdraw(run.proc, seg)
+                seg.unplan()
                 seg.start = now
             self.version += 1
-            return seg.stop(now, ERROR, message)
+            failed = seg.stop(now, ERROR, message)
+            self._replan(run.proc, now)
+            return failed
 
     def cancel_job(self, job_id: int) -> bool:
         with self._lock:

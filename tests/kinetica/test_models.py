@@ -321,6 +321,22 @@ def test_queued_segments_are_none_behind_max_concurrency_per_node(model: Kinetic
     assert overall(model, third) == COMPLETE
 
 
+def test_reading_a_queue_changes_nothing(model: KineticaModel, clock: Clock) -> None:
+    api(model).create_proc(create_proc_req("q", max_concurrency_per_node="1"))
+    run(model, "q", {"duration_ms": "1000"})
+    queued = run(model, "q", {"duration_ms": "1000"})
+    clock.advance(1.5)
+
+    def plan() -> list[tuple[float | None, float | None, str]]:
+        return [(s.start, s.end, s.final) for r in model._runs.values() for s in r.segments]
+
+    before = plan()
+    assert overall(model, queued) == RUNNING  # the slot freed at T0+1 while nobody was reading
+    assert status(model, queued)["timings"][queued]["0"]["start_time"] == round((T0 + 1.0) * 1000)
+    assert model.snapshot()["runs"][1]["segments"][0]["start"] == T0 + 1.0
+    assert plan() == before
+
+
 def test_killing_a_queued_run_removes_it_from_the_queue(model: KineticaModel, clock: Clock) -> None:
     api(model).create_proc(create_proc_req("q", max_concurrency_per_node="1"))
     first = run(model, "q", {"duration_ms": "1000"})
