@@ -261,6 +261,57 @@ class MisbehaviourMiddleware:
         await self.app(scope, _replay(ex.body, receive), capture)
 
 
+# -- hooks every API's breakers use ------------------------------------------------------------------
+Hook = Callable[[Exchange, dict[str, Any]], None]
+Edit = Callable[[Exchange, dict[str, Any], dict[str, Any]], None]  # (exchange, decoded body, state)
+
+
+def fields_set(**values: Any) -> Edit:
+    """An edit of a decoded body: these fields get these values."""
+
+    def edit(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
+        body.update(values)
+
+    return edit
+
+
+def fields_dropped(*names: str) -> Edit:
+    """An edit of a decoded body: these fields go."""
+
+    def edit(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
+        for name in names:
+            body.pop(name, None)
+
+    return edit
+
+
+def response_header(name: str, value: str | None) -> Hook:
+    """An `after` hook: the answer's header `name` becomes `value` (None: removed)."""
+
+    def after(ex: Exchange, state: dict[str, Any]) -> None:
+        ex.set_header(name, value, response=True)
+
+    return after
+
+
+def status_set(status: int) -> Hook:
+    """An `after` hook: the answer's HTTP status becomes `status`."""
+
+    def after(ex: Exchange, state: dict[str, Any]) -> None:
+        ex.status = status
+
+    return after
+
+
+def query_dropped(name: str) -> Hook:
+    """A `before` hook: the query parameter `name` goes (so the app never hears of it)."""
+
+    def before(ex: Exchange, state: dict[str, Any]) -> None:
+        ex.set_query(name, None)
+
+    return before
+
+
 # -- plumbing -----------------------------------------------------------------------------------------
 async def _maybe(result: object) -> None:
     """Hooks may be coroutines; one-line lambdas return whatever their last expression gave."""

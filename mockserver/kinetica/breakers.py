@@ -19,7 +19,7 @@ from typing import Any
 
 from mockserver.control import CONTROL_PREFIX
 from mockserver.kinetica import wire
-from mockserver.misbehave import Breaker, BreakerSet, Exchange
+from mockserver.misbehave import Breaker, BreakerSet, Exchange, fields_set, response_header
 
 KIN = "kinetica"
 TERMINAL_K = {"complete", "error", "killed"}
@@ -339,6 +339,96 @@ def _done_job_in_the_other_encoding(ex: Exchange, state: dict[str, Any]) -> None
         ex.data["response_encoding"] = "json" if ex.data.get("response_encoding") == "binary" else "binary"
 
 
+def error_answer(message: str) -> Callable[[Exchange, dict[str, Any]], None]:
+    """An `after` hook: the answer becomes the ERROR wrapper with `message`."""
+
+    def after(ex: Exchange, state: dict[str, Any]) -> None:
+        make_error(ex, message)
+
+    return after
+
+
+def _empty_ok_answer(ex: Exchange, state: dict[str, Any]) -> None:
+    make_ok(ex, {}, "none")
+
+
+def _proc_exists_flipped(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["proc_exists"] = not data.get("proc_exists")
+
+
+def _short_core_version(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["property_map"]["version.gpudb_core_version"] = "7.2"
+
+
+def _system_status_not_json(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["status_map"]["system"] = "running"
+
+
+def _other_proc_name(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["proc_name"] += "_x"
+
+
+def _modes_swapped(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["execution_modes"] = ["nondistributed" if m == "distributed" else "distributed"
+                               for m in data.get("execution_modes", [])]
+
+
+def _options_forgotten(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data.update(options=[{} for _ in data.get("options", [])], info={})
+
+
+def _other_run_id(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["run_id"] += "-"
+
+
+def _other_proc_name_per_run(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    data["proc_names"][run_id] = "x"
+
+
+def _extra_param(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    data["params"][run_id]["extra"] = "1"
+
+
+def _columns_forgotten(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    data["input_column_names"][run_id] = {}
+
+
+def _run_options_forgotten(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    data["options"][run_id] = {}
+
+
+def _complete_misspelt(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    _set_segments(data, run_id, "complete", "completed")
+
+
+def _errors_complete(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    _set_segments(data, run_id, "error", "complete")
+
+
+def _messages_blank(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    data["messages"][run_id] = {k: "" for k in data["messages"][run_id]}
+
+
+def _results_empty(data: dict[str, Any], run_id: str, state: dict[str, Any]) -> None:
+    data["results"][run_id] = {k: {} for k in data["results"][run_id]}
+
+
+def _asked_run_reported_killed(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["run_ids"] = [ex.request_json["run_id"]]
+
+
+def _first_kill_unreported(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["run_ids"] = data["run_ids"][1:]
+
+
+def _ghost_kill_reported(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["run_ids"] = [*data["run_ids"], "x"]
+
+
+def _job_status_lowercase(ex: Exchange, data: dict[str, Any], state: dict[str, Any]) -> None:
+    data["job_status"] = data["job_status"].lower()
+
+
 BREAKERS: list[Breaker] = [
     Breaker(
         "KIN-WIRE-001",
@@ -366,7 +456,7 @@ BREAKERS: list[Breaker] = [
         "KIN-WIRE-008",
         KIN,
         lambda ex: _avro_only(ex) and ex.endpoint == "/has/proc",
-        after=on_data(lambda ex, d, s: d.update(proc_exists=not d.get("proc_exists"))),
+        after=on_data(_proc_exists_flipped),
     ),
     Breaker(
         "KIN-WIRE-009",
@@ -378,38 +468,32 @@ BREAKERS: list[Breaker] = [
         "KIN-WIRE-010",
         KIN,
         lambda ex: ex.request_json is None and bool(ex.endpoint),
-        after=lambda ex, s: make_ok(ex, {}, "none"),
+        after=_empty_ok_answer,
     ),
     Breaker(
         "KIN-SYS-001",
         KIN,
         at("/show/system/properties"),
-        after=on_data(lambda ex, d, s: d["property_map"].update({"version.gpudb_core_version": "7.2"})),
+        after=on_data(_short_core_version),
     ),
     Breaker(
         "KIN-SYS-002",
         KIN,
         at("/show/system/status"),
-        after=on_data(lambda ex, d, s: d["status_map"].update(system="running")),
+        after=on_data(_system_status_not_json),
     ),
     Breaker(
         "KIN-PRC-001",
         KIN,
         at("/create/proc"),
-        after=on_data(lambda ex, d, s: d.update(proc_name=d["proc_name"] + "_x")),
+        after=on_data(_other_proc_name),
     ),
-    Breaker("KIN-PRC-002", KIN, at("/has/proc"), after=on_data(lambda ex, d, s: d.update(proc_exists=True))),
+    Breaker("KIN-PRC-002", KIN, at("/has/proc"), after=on_data(fields_set(proc_exists=True))),
     Breaker(
         "KIN-PRC-003",
         KIN,
         at("/show/proc"),
-        after=on_data(
-            lambda ex, d, s: d.update(
-                execution_modes=[
-                    "nondistributed" if m == "distributed" else "distributed" for m in d.get("execution_modes", [])
-                ]
-            )
-        ),
+        after=on_data(_modes_swapped),
     ),
     Breaker("KIN-PRC-004", KIN, at("/delete/proc", "/has/proc"), after=_remember_deleted),
     Breaker(
@@ -444,7 +528,7 @@ BREAKERS: list[Breaker] = [
         lambda ex: (
             ex.endpoint == "/execute/proc" and isinstance(ex.request_json, dict) and "params" not in ex.request_json
         ),
-        after=lambda ex, s: make_error(ex, "params is required"),
+        after=error_answer("params is required"),
     ),
     Breaker("KIN-EXE-005", KIN, at("/execute/proc"), before=drop_option("run_tag")),
     Breaker("KIN-EXE-006", KIN, at("/show/proc/status"), after=each_run(_output_tail_reversed)),
@@ -458,16 +542,16 @@ BREAKERS: list[Breaker] = [
         "KIN-EXE-008",
         KIN,
         at("/show/proc"),
-        after=on_data(lambda ex, d, s: d.update(options=[{} for _ in d.get("options", [])], info={})),
+        after=on_data(_options_forgotten),
     ),
     Breaker(
-        "KIN-EXE-009", KIN, at("/execute/proc"), after=on_data(lambda ex, d, s: d.update(run_id=d["run_id"] + "-"))
+        "KIN-EXE-009", KIN, at("/execute/proc"), after=on_data(_other_run_id)
     ),
     Breaker(
         "KIN-EXE-010",
         KIN,
         lambda ex: ex.endpoint == "/execute/proc" and "cache_input" in options_of(ex),
-        after=lambda ex, s: make_error(ex, "cache_input is not supported"),
+        after=error_answer("cache_input is not supported"),
     ),
     Breaker(
         "KIN-SPS-001",
@@ -501,10 +585,10 @@ BREAKERS: list[Breaker] = [
         before=drop_option("run_tag"),
     ),
     Breaker(
-        "KIN-SPS-007", KIN, at("/show/proc/status"), after=each_run(lambda d, r, s: d["proc_names"].update({r: "x"}))
+        "KIN-SPS-007", KIN, at("/show/proc/status"), after=each_run(_other_proc_name_per_run)
     ),
     Breaker(
-        "KIN-SPS-008", KIN, at("/show/proc/status"), after=each_run(lambda d, r, s: d["params"][r].update(extra="1"))
+        "KIN-SPS-008", KIN, at("/show/proc/status"), after=each_run(_extra_param)
     ),
     Breaker(
         "KIN-SPS-009",
@@ -516,14 +600,14 @@ BREAKERS: list[Breaker] = [
         "KIN-SPS-010",
         KIN,
         at("/show/proc/status"),
-        after=each_run(lambda d, r, s: d["input_column_names"].update({r: {}})),
+        after=each_run(_columns_forgotten),
     ),
-    Breaker("KIN-SPS-011", KIN, at("/show/proc/status"), after=each_run(lambda d, r, s: d["options"].update({r: {}}))),
+    Breaker("KIN-SPS-011", KIN, at("/show/proc/status"), after=each_run(_run_options_forgotten)),
     Breaker(
         "KIN-SPS-012",
         KIN,
         at("/show/proc/status"),
-        after=each_run(lambda d, r, s: _set_segments(d, r, "complete", "completed")),
+        after=each_run(_complete_misspelt),
     ),
     Breaker(
         "KIN-SPS-013",
@@ -536,19 +620,19 @@ BREAKERS: list[Breaker] = [
         "KIN-SPS-015",
         KIN,
         at("/show/proc/status"),
-        after=each_run(lambda d, r, s: _set_segments(d, r, "error", "complete")),
+        after=each_run(_errors_complete),
     ),
     Breaker(
         "KIN-SPS-016",
         KIN,
         at("/show/proc/status"),
-        after=each_run(lambda d, r, s: d["messages"].update({r: {k: "" for k in d["messages"][r]}})),
+        after=each_run(_messages_blank),
     ),
     Breaker(
         "KIN-SPS-017",
         KIN,
         at("/show/proc/status"),
-        after=each_run(lambda d, r, s: d["results"].update({r: {k: {} for k in d["results"][r]}})),
+        after=each_run(_results_empty),
     ),
     Breaker(
         "KIN-SPS-018",
@@ -567,19 +651,19 @@ BREAKERS: list[Breaker] = [
         "KIN-KIL-001",
         KIN,
         lambda ex: ex.endpoint == "/kill/proc" and run_id_given(ex),
-        after=on_data(lambda ex, d, s: d.update(run_ids=[])),
+        after=on_data(fields_set(run_ids=[])),
     ),
     Breaker(
         "KIN-KIL-002",
         KIN,
         lambda ex: ex.endpoint == "/kill/proc" and run_id_given(ex),
-        after=on_data(lambda ex, d, s: d.update(run_ids=[ex.request_json["run_id"]])),
+        after=on_data(_asked_run_reported_killed),
     ),
     Breaker(
         "KIN-KIL-003",
         KIN,
         lambda ex: ex.endpoint == "/kill/proc" and not run_id_given(ex) and not options_of(ex).get("run_tag"),
-        after=on_data(lambda ex, d, s: d.update(run_ids=d["run_ids"][1:])),
+        after=on_data(_first_kill_unreported),
     ),
     Breaker(
         "KIN-KIL-004", KIN, lambda ex: ex.endpoint == "/kill/proc" and run_id_given(ex), before=drop_option("run_tag")
@@ -592,12 +676,12 @@ BREAKERS: list[Breaker] = [
     ),
     Breaker("KIN-KIL-006", KIN, at("/kill/proc"), before=drop_option("clear_execute_at_startup")),
     Breaker(
-        "KIN-KIL-007", KIN, at("/kill/proc"), after=on_data(lambda ex, d, s: d.update(run_ids=[*d["run_ids"], "x"]))
+        "KIN-KIL-007", KIN, at("/kill/proc"), after=on_data(_ghost_kill_reported)
     ),
     Breaker("KIN-JOB-001", KIN, at("/create/job"), after=_mangle_job_ids),
-    Breaker("KIN-JOB-002", KIN, at("/get/job"), after=on_data(lambda ex, d, s: d.update(endpoint="/some/endpoint"))),
+    Breaker("KIN-JOB-002", KIN, at("/get/job"), after=on_data(fields_set(endpoint="/some/endpoint"))),
     Breaker(
-        "KIN-JOB-003", KIN, at("/get/job"), after=on_data(lambda ex, d, s: d.update(job_status=d["job_status"].lower()))
+        "KIN-JOB-003", KIN, at("/get/job"), after=on_data(_job_status_lowercase)
     ),
     Breaker(
         "KIN-JOB-004",
@@ -605,10 +689,10 @@ BREAKERS: list[Breaker] = [
         lambda ex: ex.endpoint == "/get/job",
         after=_done_job_without_response,
     ),
-    Breaker("KIN-JOB-005", KIN, at("/get/job"), after=on_data(lambda ex, d, s: d.update(status_map={}))),
-    Breaker("KIN-JOB-006", KIN, at("/get/job"), after=on_data(lambda ex, d, s: d.update(running=False))),
-    Breaker("KIN-JOB-007", KIN, at("/get/job"), after=on_data(lambda ex, d, s: d.update(progress=150))),
-    Breaker("KIN-JOB-008", KIN, at("/get/job"), after=on_data(lambda ex, d, s: d.update(successful=True))),
+    Breaker("KIN-JOB-005", KIN, at("/get/job"), after=on_data(fields_set(status_map={}))),
+    Breaker("KIN-JOB-006", KIN, at("/get/job"), after=on_data(fields_set(running=False))),
+    Breaker("KIN-JOB-007", KIN, at("/get/job"), after=on_data(fields_set(progress=150))),
+    Breaker("KIN-JOB-008", KIN, at("/get/job"), after=on_data(fields_set(successful=True))),
     Breaker(
         "KIN-JOB-009",
         KIN,
@@ -619,7 +703,7 @@ BREAKERS: list[Breaker] = [
         "KIN-JOB-010",
         KIN,
         lambda ex: ex.endpoint == "/get/job" and "job_tag" in options_of(ex),
-        after=lambda ex, s: make_error(ex, "job_tag is not accepted"),
+        after=error_answer("job_tag is not accepted"),
     ),
     Breaker(
         "KIN-JOB-011",
@@ -631,7 +715,7 @@ BREAKERS: list[Breaker] = [
         "KIN-OAS-001",
         KIN,
         lambda ex: ex.encoding == "json",
-        after=lambda ex, s: ex.set_header("content-type", "text/plain", response=True),
+        after=response_header("content-type", "text/plain"),
     ),
     Breaker(
         "KIN-OAS-002",

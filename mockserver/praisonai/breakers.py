@@ -11,7 +11,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from mockserver.misbehave import Breaker, BreakerSet, Exchange
+from mockserver.misbehave import (
+    Breaker,
+    BreakerSet,
+    Exchange,
+    fields_dropped,
+    fields_set,
+    query_dropped,
+    response_header,
+    status_set,
+)
 
 PRA = "praisonai"
 TERMINAL_P = {"succeeded", "failed", "cancelled"}
@@ -269,25 +278,37 @@ def _cancel_or_delete(ex: Exchange) -> bool:
     return route("POST", "/cancel")(ex) or route("DELETE")(ex)
 
 
+def _poll_url_elsewhere(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
+    body["poll_url"] = body["poll_url"].replace("/runs/", "/jobs/")
+
+
+def _other_job_id(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
+    body["job_id"] += "x"
+
+
+def _created_at_without_zone(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
+    body["created_at"] = re.sub(r"(Z|[+-]00:?00)$", "", body["created_at"])
+
+
 BREAKERS: list[Breaker] = [
     Breaker("PRA-SUB-001", PRA, route("POST", listing=True), after=recode(202, 200)),
     Breaker(
         "PRA-SUB-002",
         PRA,
         route("POST", listing=True),
-        after=body_when(202, lambda ex, b, s: b.update(status="succeeded")),
+        after=body_when(202, fields_set(status="succeeded")),
     ),
     Breaker(
         "PRA-SUB-003",
         PRA,
         route("POST", listing=True),
-        after=lambda ex, s: ex.set_header("location", None, response=True),
+        after=response_header("location", None),
     ),
     Breaker(
         "PRA-SUB-004",
         PRA,
         route("POST", listing=True),
-        after=body_when(202, lambda ex, b, s: b.update(poll_url=b["poll_url"].replace("/runs/", "/jobs/"))),
+        after=body_when(202, _poll_url_elsewhere),
     ),
     Breaker("PRA-SUB-005D", PRA, route("POST", listing=True), after=recode({400, 422}, 500)),
     Breaker("PRA-SUB-005I", PRA, route("POST", listing=True), after=recode(422, 400, {"detail": "invalid"})),
@@ -328,7 +349,7 @@ BREAKERS: list[Breaker] = [
         before=body_field_dropped("webhook_url"),
     ),
     Breaker(
-        "PRA-STA-001", PRA, route("GET"), after=body_when(200, lambda ex, b, s: b.update(job_id=b["job_id"] + "x"))
+        "PRA-STA-001", PRA, route("GET"), after=body_when(200, _other_job_id)
     ),
     Breaker(
         "PRA-STA-002",
@@ -354,7 +375,7 @@ BREAKERS: list[Breaker] = [
         route("GET"),
         after=body_when(200, _current_step_a_number),
     ),
-    Breaker("PRA-STA-006", PRA, route("GET"), after=body_when(200, lambda ex, b, s: b.update(created_at="yesterday"))),
+    Breaker("PRA-STA-006", PRA, route("GET"), after=body_when(200, fields_set(created_at="yesterday"))),
     Breaker(
         "PRA-STA-007",
         PRA,
@@ -384,7 +405,7 @@ BREAKERS: list[Breaker] = [
         "PRA-STA-012",
         PRA,
         route("GET"),
-        after=body_when(200, lambda ex, b, s: b.update(created_at=re.sub(r"(Z|[+-]00:?00)$", "", b["created_at"]))),
+        after=body_when(200, _created_at_without_zone),
     ),
     Breaker(
         "PRA-STA-013",
@@ -398,7 +419,7 @@ BREAKERS: list[Breaker] = [
         "PRA-RES-001",
         PRA,
         route("GET", "/result"),
-        after=body_when(200, lambda ex, b, s: b.pop("duration_seconds", None)),
+        after=body_when(200, fields_dropped("duration_seconds")),
     ),
     Breaker("PRA-RES-002D", PRA, route("GET", "/result"), after=recode(400, 409)),
     Breaker("PRA-RES-002I", PRA, route("GET", "/result"), after=recode(409, 400)),
@@ -415,18 +436,18 @@ BREAKERS: list[Breaker] = [
         after=_unsuccessful_result_refused,
     ),
     Breaker("PRA-RES-004", PRA, route("GET", "/result"), after=recode(404, 400, {"detail": "bad request"})),
-    Breaker("PRA-RES-005", PRA, route("GET", "/result"), after=body_when(200, lambda ex, b, s: b.update(result="x"))),
+    Breaker("PRA-RES-005", PRA, route("GET", "/result"), after=body_when(200, fields_set(result="x"))),
     Breaker(
         "PRA-CAN-001D",
         PRA,
         route("POST", "/cancel"),
-        after=body_when(200, lambda ex, b, s: b.pop("cancelled_at", None)),
+        after=body_when(200, fields_dropped("cancelled_at")),
     ),
     Breaker(
         "PRA-CAN-001I",
         PRA,
         route("POST", "/cancel"),
-        after=body_when(200, lambda ex, b, s: b.update(status="canceled")),
+        after=body_when(200, fields_set(status="canceled")),
     ),
     Breaker("PRA-CAN-002D", PRA, route("POST", "/cancel"), after=recode(400, 409)),
     Breaker("PRA-CAN-002I", PRA, route("POST", "/cancel"), after=recode(409, 400)),
@@ -444,7 +465,7 @@ BREAKERS: list[Breaker] = [
         after=_cancelled_delete_refused,
     ),
     Breaker(
-        "PRA-LST-001", PRA, route("GET", listing=True), after=body_when(200, lambda ex, b, s: b.pop("page_size", None))
+        "PRA-LST-001", PRA, route("GET", listing=True), after=body_when(200, fields_dropped("page_size"))
     ),
     Breaker(
         "PRA-LST-002",
@@ -452,9 +473,9 @@ BREAKERS: list[Breaker] = [
         route("GET", listing=True),
         after=body_when(200, _listed_without_created_at),
     ),
-    Breaker("PRA-LST-003", PRA, route("GET", listing=True), before=lambda ex, s: ex.set_query("status", None)),
-    Breaker("PRA-LST-004", PRA, route("GET", listing=True), before=lambda ex, s: ex.set_query("session_id", None)),
-    Breaker("PRA-LST-005", PRA, route("GET", listing=True), before=lambda ex, s: ex.set_query("page", None)),
+    Breaker("PRA-LST-003", PRA, route("GET", listing=True), before=query_dropped("status")),
+    Breaker("PRA-LST-004", PRA, route("GET", listing=True), before=query_dropped("session_id")),
+    Breaker("PRA-LST-005", PRA, route("GET", listing=True), before=query_dropped("page")),
     Breaker("PRA-LST-006D", PRA, route("GET", listing=True), after=recode(400, 422)),
     Breaker("PRA-LST-006I", PRA, route("GET", listing=True), after=recode(422, 400)),
     Breaker(
@@ -464,7 +485,7 @@ BREAKERS: list[Breaker] = [
             route("GET", listing=True)(ex)
             and ex.query_value("status") not in (None, "queued", "running", "succeeded", "failed", "cancelled")
         ),
-        before=lambda ex, s: ex.set_query("status", None),
+        before=query_dropped("status"),
     ),
     Breaker(
         "PRA-SSE-001",
@@ -483,19 +504,19 @@ BREAKERS: list[Breaker] = [
         "PRA-HLT-001",
         PRA,
         lambda ex: ex.path == "/health",
-        after=body_when(200, lambda ex, b, s: b.update(status="ok")),
+        after=body_when(200, fields_set(status="ok")),
     ),
     Breaker(
         "PRA-STS-001D",
         PRA,
         lambda ex: ex.path == "/stats",
-        after=body_when(200, lambda ex, b, s: b.pop("total_jobs", None)),
+        after=body_when(200, fields_dropped("total_jobs")),
     ),
     Breaker(
         "PRA-STS-002D",
         PRA,
         lambda ex: ex.path == "/stats",
-        after=body_when(200, lambda ex, b, s: b.update(total_jobs=0)),
+        after=body_when(200, fields_set(total_jobs=0)),
     ),
     Breaker(
         "PRA-STS-001I",
@@ -504,7 +525,7 @@ BREAKERS: list[Breaker] = [
         # 4.7.19 answers 500 here: neither that nor the executor object it meant to send
         after=recode({200, 500}, 200, {"jobs": 0}),
     ),
-    Breaker("PRA-ERR-001", PRA, _bad_path_500, after=lambda ex, s: setattr(ex, "status", 500)),
+    Breaker("PRA-ERR-001", PRA, _bad_path_500, after=status_set(500)),
     Breaker(
         "PRA-ERR-002",
         PRA,
