@@ -32,6 +32,7 @@ from mockserver.clock import Clock
 from mockserver.kinetica import wire
 from mockserver.kinetica.app import create_kinetica_app
 from mockserver.kinetica.models import KineticaModel
+from mockserver.kinetica.requests import CreateProc, ExecuteProc
 from mockserver.runtime import Mock
 from mockserver.scenario import Scenario
 from mockserver.server import bind
@@ -49,20 +50,22 @@ def build_mock(total_runs: int, *, measured_running: bool = False) -> tuple[Mock
     mock = Mock(apis=("kinetica",), scenario=Scenario.from_dict({"kinetica": {"segments": 16}}),
                 clock=Clock(T0, frozen=True))
     model: KineticaModel = mock.model("kinetica")
-    model.create_proc({"proc_name": "bench", "execution_mode": "distributed", "files": {}, "command": "python",
-                       "args": [], "options": {}})
-    model.create_proc({"proc_name": "filler", "execution_mode": "nondistributed", "files": {}, "command": "",
-                       "args": [], "options": {}})
+    model.create_proc(CreateProc.from_record({"proc_name": "bench", "execution_mode": "distributed", "files": {},
+                                              "command": "python", "args": [], "options": {}}))
+    model.create_proc(CreateProc.from_record({"proc_name": "filler", "execution_mode": "nondistributed",
+                                              "files": {}, "command": "", "args": [], "options": {}}))
     filler = {"proc_name": "filler", "params": {"duration_ms": "0"}, "bin_params": {}, "input_table_names": [],
               "input_column_names": {}, "output_table_names": [], "options": {}}
+    filler_request = ExecuteProc.from_record(filler)
     for _ in range(total_runs // 2):
-        model.execute_proc(filler)
+        model.execute_proc(filler_request)
     params = {"duration_ms": "60000" if measured_running else "1000", "stdout_lines": "20", "stderr_lines": "2",
               "result_rows": "1000", "result_status": "ok"}
-    run_id = model.execute_proc({**filler, "proc_name": "bench", "params": params,
-                                 "input_table_names": ["ki_home.sales"], "options": {"run_tag": "bench"}})["run_id"]
+    run_id = model.execute_proc(ExecuteProc.from_record({
+        **filler, "proc_name": "bench", "params": params, "input_table_names": ["ki_home.sales"],
+        "options": {"run_tag": "bench"}}))
     for _ in range(total_runs - total_runs // 2 - 1):
-        model.execute_proc(filler)
+        model.execute_proc(filler_request)
     model.clock.advance(30 if measured_running else 2)
     assert run_id == measured_run_id(total_runs)
     return mock, run_id

@@ -13,7 +13,6 @@ one kind of misbehaviour breaks, which is what the kill matrix is organised by.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 MUST = "must"  # a statement the pages make as an obligation: a departure fails
@@ -431,6 +430,3 @@ def families(api: str | None = None) -> list[str]:
             seen.setdefault(c.family, None)
     return list(seen)
 
-
-def unknown_ids(ids: Iterable[str]) -> list[str]:
-    return [i for i in ids if i not in BY_ID]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.configuration import set_hypothesis_home_dir
@@ -26,7 +27,7 @@ NO_SHRINK = {"on": False}
 def contract_settings(max_examples: int, *, override: int | None = None,
                       stateful_step_count: int | None = None, live: bool = False) -> settings:
     """`live`: every example costs real seconds there, so a failure is reported unshrunk."""
-    kwargs: dict[str, object] = {}
+    kwargs: dict[str, Any] = {}
     if NO_SHRINK["on"] or live:
         kwargs["phases"] = [p for p in Phase if p is not Phase.shrink]
     if stateful_step_count is not None:

@@ -19,9 +19,10 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,10 +39,12 @@ from contract_tests.preflight import (
 )
 from contract_tests.report import ClauseLedger, OutcomeRecord, write_reports
 from contract_tests.violation import STRICT, take_advice, violated_clauses
+from mockserver import registry
 
 # This module is loaded in every pytest run of an environment with the kit installed (pytest11):
-# what it imports at the top stays standard library (and pytest). httpx, Hypothesis and the targets
-# are imported where the suite or a fixture really runs.
+# what it imports at the top stays light (the standard library, pytest, and the API registry, which
+# imports no API until one is used). httpx, Hypothesis, the targets and the mock are imported where
+# the suite or a fixture really runs.
 if TYPE_CHECKING:
     from contract_tests.target import Target
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -155,20 +158,22 @@ def _embedded_mock(api: str, profile: str = "impl", misbehave: list[str] | None 
     """A `MockServer` of one API on a free 127.0.0.1 port (`.url`, `.clock`, `.scenario`, `.journal`,
     `.faults`, `.reset()`, `.mock`). With `misbehave`, the listed clauses are broken on purpose (see
     mockserver.misbehave); with `vary` (`ID=CHOICE`), open choices are made differently (mockserver.vary)."""
-    from mockserver.runtime import LATITUDES, MockServer
+    from mockserver.runtime import MockServer, latitudes
     from mockserver.vary import parse_choices
 
     choices = {k: v for k, v in parse_choices(vary or []).items()
-               if any(lat.id == k and lat.api == api for lat in LATITUDES)}
+               if any(lat.id == k and lat.api == api for lat in latitudes())}
     return MockServer(apis=(api,), profile=profile, allow_loopback_webhooks=True,
                       misbehave=misbehave or (), vary=choices).start()
 
 
-def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
-    from contract_tests.kinetica.client import KineticaTarget
-    from contract_tests.praisonai.client import PraisonTarget
-    from contract_tests.target import TargetConfig
+def _target_class(api: str) -> type[Target]:
+    module, _, name = registry.get(api).suite_target.partition(":")
+    cls: type[Target] = getattr(importlib.import_module(module), name)
+    return cls
 
+
+def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
     base_url = config.getoption("--contract-base-url")
     profile = config.getoption("--contract-profile")
     mock = None
@@ -176,11 +181,12 @@ def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
         mock = _embedded_mock(api, profile, config.getoption("--contract-mock-misbehave"),
                               config.getoption("--contract-mock-vary"))
         base_url = mock.url
-    cls = KineticaTarget if api == "kinetica" else PraisonTarget
-    target = cls(TargetConfig(api=api, base_url=base_url, profile=profile,
-                              headers=parse_headers(config.getoption("--contract-header")),
-                              timeout=config.getoption("--contract-timeout"), embedded=mock is not None,
-                              allow_control=config.getoption("--contract-allow-control")))
+    from contract_tests.target import TargetConfig
+
+    target = _target_class(api)(TargetConfig(
+        api=api, base_url=base_url, profile=profile, headers=parse_headers(config.getoption("--contract-header")),
+        timeout=config.getoption("--contract-timeout"), embedded=mock is not None,
+        allow_control=config.getoption("--contract-allow-control")))
     return target, mock
 
 
@@ -194,25 +200,7 @@ def contract_max_examples(pytestconfig: pytest.Config) -> int | None:
     return pytestconfig.getoption("--contract-max-examples")
 
 
-@pytest.fixture(scope="session")
-def kinetica_target_session(pytestconfig: pytest.Config) -> Iterator[Target]:
-    target, mock = _make_target(pytestconfig, "kinetica")
-    yield target
-    target.close()
-    if mock:
-        mock.stop()
-
-
-@pytest.fixture(scope="session")
-def praisonai_target_session(pytestconfig: pytest.Config) -> Iterator[Target]:
-    target, mock = _make_target(pytestconfig, "praisonai")
-    yield target
-    target.close()
-    if mock:
-        mock.stop()
-
-
-# -- fixtures for users' own CI ---------------------------------------------------------------------
+# -- per API: the suite's target, and fixtures for users' own CI ------------------------------------
 def _mock_server(api: str, profile: str = "impl") -> Iterator[Any]:
     server = _embedded_mock(api, profile)
     try:
@@ -221,31 +209,41 @@ def _mock_server(api: str, profile: str = "impl") -> Iterator[Any]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
-def _kinetica_mock_server() -> Iterator[Any]:
+def _api_fixtures(api: str) -> dict[str, Callable[..., Any]]:
+    """`<api>_target_session` (the suite's target), and `<api>_mock` (a running mock, reset per test)
+    over a session-wide `_<api>_mock_server`."""
+    fixture_name = f"{api}_mock"  # registry.ApiSpec.fixture
+
+    @pytest.fixture(scope="session", name=f"{api}_target_session")
+    def target_session(pytestconfig: pytest.Config) -> Iterator[Target]:
+        target, mock = _make_target(pytestconfig, api)
+        yield target
+        target.close()
+        if mock:
+            mock.stop()
+
     # One server per session; pytest-xdist workers are separate processes, each with its own server
-    # on its own free port, so parallel workers never share state.
-    yield from _mock_server("kinetica")
+    # on its own free port, so parallel workers never share state. The profile follows
+    # --contract-profile (impl unless told otherwise).
+    @pytest.fixture(scope="session", name=f"_{fixture_name}_server")
+    def server(pytestconfig: pytest.Config) -> Iterator[Any]:
+        yield from _mock_server(api, profile=pytestconfig.getoption("--contract-profile"))
+
+    @pytest.fixture(name=fixture_name)
+    def fixture(request: pytest.FixtureRequest) -> Any:
+        running = request.getfixturevalue(f"_{fixture_name}_server")
+        running.reset()
+        return running
+
+    fixture.__doc__ = (f"A running {api} mock (`.url`, `.clock`, `.scenario`, `.journal`, `.faults`), "
+                       "reset for this test.")
+    return {f"_fixture_{api}_target_session": target_session, f"_fixture_{api}_server": server,
+            f"_fixture_{api}_mock": fixture}
 
 
-@pytest.fixture(scope="session")
-def _praisonai_mock_server(pytestconfig: pytest.Config) -> Iterator[Any]:
-    # The profile follows --contract-profile (impl unless told otherwise).
-    yield from _mock_server("praisonai", profile=pytestconfig.getoption("--contract-profile"))
-
-
-@pytest.fixture
-def kinetica_mock(_kinetica_mock_server: Any) -> Any:
-    """A running Kinetica mock (`.url`, `.clock`, `.scenario`, `.journal`, `.faults`), reset for this test."""
-    _kinetica_mock_server.reset()
-    return _kinetica_mock_server
-
-
-@pytest.fixture
-def praisonai_mock(_praisonai_mock_server: Any) -> Any:
-    """A running PraisonAI mock (`.url`, `.clock`, `.scenario`, `.journal`, `.faults`), reset for this test."""
-    _praisonai_mock_server.reset()
-    return _praisonai_mock_server
+# Names only: the APIs themselves are imported when a fixture or the suite first needs one.
+for _api in registry.declared_names():
+    globals().update(_api_fixtures(_api))
 
 
 # -- outcomes per clause ---------------------------------------------------------------------------

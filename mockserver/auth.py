@@ -15,11 +15,13 @@ import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from starlette.types import Scope
+if TYPE_CHECKING:  # kept light: the API registry (and so the pytest plugin) imports this module
+    from starlette.types import Scope
 
 # (content type, body) of the 401 answer, given the request's scope and a reason.
-Rejection = Callable[[Scope, str], tuple[bytes, bytes]]
+Rejection = Callable[["Scope", str], tuple[bytes, bytes]]
 
 
 class AuthConfigError(ValueError):

@@ -10,8 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from mockserver import registry
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES
-from mockserver.runtime import APIS, DEFAULT_PORTS, PROFILES
+from mockserver.runtime import PROFILES
 from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S
 
 
@@ -19,15 +20,17 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    specs = registry.specs()
+    titles = " and/or ".join(spec.title for spec in specs)
     serve = commands.add_parser("serve", help="run the mock in the foreground",
-                                description="Run the Kinetica and/or PraisonAI mock until interrupted.")
-    serve.add_argument("--api", choices=[*APIS, "both"], default="both",
-                       help="which API to serve (default: both, each on its own port)")
+                                description=f"Run the {titles} mock until interrupted.")
+    serve.add_argument("--api", choices=[*registry.names(), "both"], default="both",
+                       help="which API to serve (default: both (every API), each on its own port)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    serve.add_argument("--kinetica-port", type=int, default=DEFAULT_PORTS["kinetica"], metavar="PORT",
-                       help=f"Kinetica port (default: {DEFAULT_PORTS['kinetica']}, the gpudb client's)")
-    serve.add_argument("--praisonai-port", type=int, default=DEFAULT_PORTS["praisonai"], metavar="PORT",
-                       help=f"PraisonAI port (default: {DEFAULT_PORTS['praisonai']})")
+    for spec in specs:
+        serve.add_argument(f"--{spec.name}-port", type=int, default=spec.default_port, metavar="PORT",
+                           dest=_port_option(spec.name),
+                           help=f"{spec.title} port (default: {spec.default_port})")
     serve.add_argument("--scenario", metavar="NAME|PATH",
                        help="a scenario preset from fixtures/ or a YAML file")
     serve.add_argument("--segments", type=int, metavar="N",
@@ -86,16 +89,16 @@ def _serve(args: argparse.Namespace) -> int:
     from mockserver.runtime import Mock, MockError, listeners, request_exit, serve_all
     from mockserver.scenario import ScenarioError
 
-    apis = APIS if args.api == "both" else (args.api,)
-    ports = {"kinetica": args.kinetica_port, "praisonai": args.praisonai_port}
+    apis = registry.names() if args.api == "both" else (args.api,)
+    ports = {api: getattr(args, _port_option(api)) for api in registry.names()}
     if args.segments is not None and args.segments < 1:
         return _fail("--segments must be at least 1")
     if args.no_cors and args.cors_origins:
         return _fail("give --cors-origin or --no-cors, not both")
     cors_origins = [] if args.no_cors else args.cors_origins
-    from mockserver.misbehave_breakers import BREAKERS
-
-    unknown = sorted(set(args.misbehave) - {b.clause for b in BREAKERS})
+    breakable = {clause for spec in registry.specs() if (breakers := spec.breakers()) is not None
+                 for clause in breakers.clauses}
+    unknown = sorted(set(args.misbehave) - breakable)
     if unknown:
         return _fail(f"--misbehave: no misbehaviour for {unknown}")
     from mockserver.vary import VariationError, parse_choices
@@ -144,6 +147,10 @@ def _serve(args: argparse.Namespace) -> int:
         for listener in found:
             listener.sock.close()
     return 0
+
+
+def _port_option(api: str) -> str:
+    return f"{api.replace('-', '_')}_port"
 
 
 def _log_scenario_reloads() -> None:

@@ -13,6 +13,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 # 9999-12-31T23:59:59Z: past it no timestamp can be written (datetime's range), so no answer could be.
 LATEST_INSTANT = 253_402_300_799.0
@@ -125,3 +127,8 @@ class Clock:
             # Frozen time can only be moved by someone else: look again soon. Running time: sleep
             # no longer than a tick either, since an advance may bring the instant forward.
             await asyncio.sleep(min(remaining, tick) if not self.frozen else tick)
+
+
+def clock_json(clock: Clock) -> dict[str, Any]:
+    state = clock.state()
+    return {**state.to_dict(), "iso": datetime.fromtimestamp(state.now, UTC).isoformat()}

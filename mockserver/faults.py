@@ -6,7 +6,8 @@ probability, the first N matches, every Nth match) make a rule fire on some matc
 same ones for the same seed and request order.
 
 Delays are real seconds (`asyncio.sleep`), not the mock's clock: they are about HTTP timing as a
-client sees it. The control plane (`/_mock/...`) is never faulted, so a rule can always be removed.
+client sees it. The middleware wraps an API's app only, never the control plane (see mockserver.runtime), so
+a rule can always be removed.
 
 Breaking a connection needs the server's transport, which ASGI does not expose. Under uvicorn the
 `send` callable handed to the app is a method of the request cycle that holds it; `expose_transport`
@@ -35,7 +36,6 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 Action = Literal["status", "delay", "hang", "truncate", "reset"]
 ACTIONS: tuple[str, ...] = ("status", "delay", "hang", "truncate", "reset")
-CONTROL_PREFIX = "/_mock"
 TRANSPORT_KEY = "mockserver.transport"
 
 
@@ -90,7 +90,7 @@ class FaultRule:
             raise FaultRuleError("api must be a string")
         if self.status is None:
             object.__setattr__(self, "status", 200 if self.action == "truncate" else 500)
-        if not _is_int(self.status) or not 100 <= self.status <= 599:
+        if not _is_int(self.status) or not 100 <= self.status <= 599:  # type: ignore[operator]
             raise FaultRuleError(f"status must be an integer HTTP status 100..599; got {self.status!r}")
         if not isinstance(self.headers, Mapping) or not all(
                 isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()):
@@ -310,9 +310,6 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"):
-            await self.app(scope, receive, send)
-            return
         active = self.rules.pick(self.api, scope["method"], path)
         if active is None:
             await self.app(scope, receive, send)

@@ -324,10 +324,10 @@ class Guard:
             content_type, body = self.error_body(scope, refused.message)
         response_headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
                             *refused.headers, *self._cors_headers(headers)]
+        if self.journal is not None:  # before the answer: a client that has it may look at the journal
+            self.journal.note(self.api, scope, refused.status, response_headers)
         await send({"type": "http.response.start", "status": refused.status, "headers": response_headers})
         await send({"type": "http.response.body", "body": body})
-        if self.journal is not None:
-            self.journal.note(self.api, scope, refused.status, response_headers)
 
     def _cors_headers(self, headers: dict[bytes, bytes]) -> list[tuple[bytes, bytes]]:
         """What lets an allowed page read the refusal (the CORS layer never sees it)."""

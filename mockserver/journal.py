@@ -20,7 +20,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTROL_PREFIX = "/_mock"
+from mockserver.control import is_control_path
+
 # Headers whose values are credentials: shown as REDACTED in every listing (the raw bytes stay in
 # memory only). Any header naming an API key or token counts too.
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -115,7 +116,7 @@ class Journal:
     def note(self, api: str | None, scope: Scope, status: int,
              response_headers: list[tuple[bytes, bytes]]) -> None:
         """Record a request refused at the door (its body unread)."""
-        if not self.include_control and _is_control(scope["path"]):
+        if not self.include_control and is_control_path(scope["path"]):
             return
         entry = self._begin(api, scope)
         entry.status = status
@@ -172,9 +173,6 @@ def _status_test(status: int | str | None) -> Callable[[int | None], bool] | Non
     raise ValueError(f"status filter must be a code (404), a class (4xx) or none; got {status!r}")
 
 
-def _is_control(path: str) -> bool:
-    return path.startswith(CONTROL_PREFIX) and (len(path) == 6 or path[6] == "/")
-
 
 class JournalMiddleware:
     def __init__(self, app: ASGIApp, journal: Journal, *, api: str | None = None) -> None:
@@ -187,7 +185,7 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         journal = self.journal
-        if not journal.include_control and _is_control(scope["path"]):
+        if not journal.include_control and is_control_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         entry = journal._begin(self.api, scope)

@@ -1,18 +1,17 @@
 """Misbehaviour switches: break one contract clause on purpose, to prove the suite notices.
 
-A `Misbehaviour` is the set of clause ids (see `contract_tests.clauses`) currently broken. The
-`MisbehaviourMiddleware` (pure ASGI, wrapped around one API's app) consults it on every request and,
-for each active clause that concerns the request, rewrites the request on its way in or the answer
-on its way out so that exactly that statement of the contract stops holding; the models stay
-untouched and correct. It also serves the switch itself:
-
-    GET    /_mock/misbehave                  -> {"clauses": [...], "available": [...]}
-    POST   /_mock/misbehave {"clauses": [...]} -> replace the set (unknown ids: 400)
-    DELETE /_mock/misbehave                  -> clear it
+A `Misbehaviour` is the set of clause ids (see `contract_tests.clauses`) currently broken, with the
+state breakers keep between requests. The `MisbehaviourMiddleware` (pure ASGI, wrapped around one
+API's app only) consults it on every request and, for each active clause that concerns the request,
+rewrites the request on its way in or the answer on its way out so that exactly that statement of
+the contract stops holding; the models stay untouched and correct. The switch itself is a control
+route (`/_mock/misbehave`, mockserver.control.misbehave).
 
 Breaking at the wire keeps the switch independent of how the models are written: a breaker sees
 what a client sees and lies about it, which is exactly what a wrong implementation looks like from
-outside. Each breaker is a few lines in `mockserver/misbehave_breakers.py`, keyed by clause id.
+outside. Each API declares its breakers, as named functions keyed by clause id, and the codec that
+turns its requests and answers into something a breaker can edit (`BreakerSet`, in
+`mockserver/<api>/breakers.py`).
 """
 
 from __future__ import annotations
@@ -20,24 +19,26 @@ from __future__ import annotations
 import inspect
 import json
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.vary import Variation
-
-SWITCH_PATH = "/_mock/misbehave"
-
 
 class Misbehaviour:
-    """The clause ids broken right now; thread-safe, shared by the middleware and the control route."""
+    """The clause ids broken right now and what breakers remember between requests; thread-safe,
+    shared by the middleware of every port and the control route.
 
-    def __init__(self, clauses: Iterable[str] = ()) -> None:
+    `available`: the clauses that have a breaker (None: any id is accepted).
+    """
+
+    def __init__(self, clauses: Iterable[str] = (), available: Iterable[str] | None = None) -> None:
         self._lock = threading.Lock()
         self._ids: frozenset[str] = frozenset(clauses)
+        self.available: list[str] | None = sorted(set(available)) if available is not None else None
+        self.states: dict[str, dict[str, Any]] = {}
 
     @property
     def ids(self) -> frozenset[str]:
@@ -46,12 +47,27 @@ class Misbehaviour:
     def active(self, clause_id: str) -> bool:
         return clause_id in self._ids
 
+    def unknown(self, clauses: Iterable[str]) -> list[str]:
+        if self.available is None:
+            return []
+        return sorted(set(clauses) - set(self.available))
+
     def set(self, clauses: Iterable[str]) -> None:
+        """Break exactly `clauses` (forgetting what breakers remembered); ValueError for an id
+        without a breaker."""
+        clauses = frozenset(clauses)
+        unknown = self.unknown(clauses)
+        if unknown:
+            raise ValueError(f"no misbehaviour for {unknown}")
         with self._lock:
-            self._ids = frozenset(clauses)
+            self._ids = clauses
+            self.states.clear()
 
     def clear(self) -> None:
         self.set(())
+
+    def state(self, clause_id: str) -> dict[str, Any]:
+        return self.states.setdefault(clause_id, {})
 
 
 @dataclass
@@ -74,7 +90,7 @@ class Exchange:
     encoding: str = ""
     wrapper: dict[str, Any] | None = None
     data: Any = None
-    internal: Callable[[str, str, Any], Awaitable[Any]] | None = None  # call the wrapped app
+    control: Callable[[str, str, Any], Awaitable[Any]] | None = None  # call the control plane
 
     def header(self, name: str, *, response: bool = False) -> str | None:
         for k, v in self.response_headers if response else self.headers:
@@ -116,43 +132,96 @@ class Breaker:
     chunk: Callable[[Exchange, dict[str, Any], bytes], bytes] | None = None  # streamed answers
 
 
-class MisbehaviourMiddleware:
-    def __init__(self, app: ASGIApp, misbehaviour: Misbehaviour | Variation, *, api: str,
-                 breakers: Iterable[Breaker] | None = None, serves_switch: bool = True) -> None:
-        """With `breakers` and a `Variation`, the same machinery makes latitude choices (mockserver.vary);
-        `serves_switch=False` then leaves /_mock/misbehave alone."""
-        from mockserver.misbehave_breakers import BREAKERS
+class ExchangeCodec(Protocol):
+    """How one API's requests and answers become editable for breakers, and back."""
 
+    def decode_request(self, ex: Exchange) -> None: ...
+    def encode_request(self, ex: Exchange) -> None: ...
+    def decode_response(self, ex: Exchange) -> None: ...
+    def encode_response(self, ex: Exchange) -> None: ...
+
+
+class JsonCodec:
+    """Plain JSON bodies: `request_json` and `response_json` (None when not JSON)."""
+
+    def decode_request(self, ex: Exchange) -> None:
+        ex.request_json = _loads(ex.body)
+
+    def encode_request(self, ex: Exchange) -> None:
+        if ex.request_json is not None:
+            ex.body = json.dumps(ex.request_json).encode()
+
+    def decode_response(self, ex: Exchange) -> None:
+        ex.response_json = _loads(ex.response_body)
+
+    def encode_response(self, ex: Exchange) -> None:
+        if ex.response_json is not None:
+            ex.response_body = json.dumps(ex.response_json).encode()
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
+JSON_CODEC = JsonCodec()
+
+
+@dataclass(frozen=True)
+class BreakerSet:
+    """One API's breakers and the codec they work through."""
+
+    breakers: Sequence[Breaker]
+    codec: ExchangeCodec = JSON_CODEC
+
+    @property
+    def clauses(self) -> list[str]:
+        return sorted({b.clause for b in self.breakers})
+
+
+class Switches(Protocol):
+    """Which rewrites are on (`Misbehaviour`: clause ids; `mockserver.vary.Variation`: latitude
+    choices), and what each remembers between requests."""
+
+    @property
+    def ids(self) -> frozenset[str]: ...
+    def state(self, key: str) -> dict[str, Any]: ...
+
+
+class MisbehaviourMiddleware:
+    """Wraps one API's app. `control` is the control plane, for breakers that move the clock. The
+    same machinery makes the latitude choices (`mockserver.vary`): rewrites keyed `ID=CHOICE`."""
+
+    def __init__(self, app: ASGIApp, misbehaviour: Switches, *, api: str, breakers: BreakerSet,
+                 control: ASGIApp | None = None) -> None:
         self.app = app
         self.misbehaviour = misbehaviour
-        self.serves_switch = serves_switch
         self.api = api
-        self.breakers = [b for b in (breakers if breakers is not None else BREAKERS) if b.api == api]
-        self.available = sorted({b.clause for b in self.breakers})
-        self.states: dict[str, dict[str, Any]] = {}
+        self.breakers = list(breakers.breakers)
+        self.codec = breakers.codec
+        self.control = control
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if self.serves_switch and scope["path"] == SWITCH_PATH:
-            await self._switch(scope, receive, send)
-            return
         ids = self.misbehaviour.ids
-        if not ids or scope["path"].startswith("/_mock"):
+        if scope["type"] != "http" or not ids:
             await self.app(scope, receive, send)
             return
         body = await _read_body(receive)
         ex = _exchange(self.api, scope, body)
-        ex.internal = lambda method, path, payload: _call(self.app, scope, method, path, payload)
+        self.codec.decode_request(ex)
+        control = self.control
+        if control is not None:
+            ex.control = lambda method, path, payload: _call(control, scope, method, path, payload)
         active = [b for b in self.breakers if b.clause in ids and b.applies(ex)]
         if not active:
             await self.app(scope, _replay(body, receive), send)
             return
         for b in active:
             if b.before is not None:
-                await _maybe(b.before(ex, self.states.setdefault(b.clause, {})))
-        _encode_request(ex)
+                await _maybe(b.before(ex, self.misbehaviour.state(b.clause)))
+        self.codec.encode_request(ex)
         inner_scope = dict(scope)
         inner_scope["query_string"] = urlencode(ex.query).encode()
         inner_scope["headers"] = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in ex.headers
@@ -164,6 +233,7 @@ class MisbehaviourMiddleware:
                        send: Send) -> None:
         chunks: list[bytes] = []
         started = False
+        state = self.misbehaviour.state
 
         async def capture(message: Message) -> None:
             nonlocal started
@@ -173,7 +243,7 @@ class MisbehaviourMiddleware:
                 if ex.streaming:
                     for b in active:  # status/header changes of a stream happen before it starts
                         if b.after is not None:
-                            await _maybe(b.after(ex, self.states.setdefault(b.clause, {})))
+                            await _maybe(b.after(ex, state(b.clause)))
                     await send(_start(ex))
                     started = True
                 return
@@ -184,51 +254,72 @@ class MisbehaviourMiddleware:
             if started:
                 for b in active:
                     if b.chunk is not None and data:
-                        data = b.chunk(ex, self.states.setdefault(b.clause, {}), data)
+                        data = b.chunk(ex, state(b.clause), data)
                 await send({"type": "http.response.body", "body": data, "more_body": message.get("more_body", False)})
                 return
             chunks.append(data)
             if not message.get("more_body", False):
                 ex.response_body = b"".join(chunks)
-                _decode_response(ex)
+                self.codec.decode_response(ex)
                 for b in active:
                     if b.after is not None:
-                        await _maybe(b.after(ex, self.states.setdefault(b.clause, {})))
-                _encode_response(ex)
+                        await _maybe(b.after(ex, state(b.clause)))
+                self.codec.encode_response(ex)
                 await send(_start(ex))
                 await send({"type": "http.response.body", "body": ex.response_body, "more_body": False})
 
         await self.app(scope, _replay(ex.body, receive), capture)
 
-    async def _switch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        method = scope["method"]
-        status, payload = 200, None
-        if method == "POST":
-            try:
-                data = json.loads(await _read_body(receive) or b"{}")
-                clauses = data["clauses"]
-                if not isinstance(clauses, list) or not all(isinstance(c, str) for c in clauses):
-                    raise ValueError("field 'clauses' must be an array of clause ids")
-            except (ValueError, KeyError, TypeError) as exc:
-                status, payload = 400, {"error": f"expected {{\"clauses\": [ids]}}: {exc}"}
-            else:
-                unknown = sorted(set(clauses) - set(self.available))
-                if unknown:
-                    status, payload = 400, {"error": f"no misbehaviour for {unknown}", "available": self.available}
-                else:
-                    self.misbehaviour.set(clauses)
-                    self.states.clear()
-        elif method == "DELETE":
-            self.misbehaviour.clear()
-            self.states.clear()
-        elif method != "GET":
-            status, payload = 405, {"error": f"method {method} not allowed"}
-        if payload is None:
-            payload = {"clauses": sorted(self.misbehaviour.ids), "available": self.available}
-        body = json.dumps(payload).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+
+# -- hooks every API's breakers use ------------------------------------------------------------------
+Hook = Callable[[Exchange, dict[str, Any]], None]
+Edit = Callable[[Exchange, dict[str, Any], dict[str, Any]], None]  # (exchange, decoded body, state)
+
+
+def fields_set(**values: Any) -> Edit:
+    """An edit of a decoded body: these fields get these values."""
+
+    def edit(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
+        body.update(values)
+
+    return edit
+
+
+def fields_dropped(*names: str) -> Edit:
+    """An edit of a decoded body: these fields go."""
+
+    def edit(ex: Exchange, body: dict[str, Any], state: dict[str, Any]) -> None:
+        for name in names:
+            body.pop(name, None)
+
+    return edit
+
+
+def response_header(name: str, value: str | None) -> Hook:
+    """An `after` hook: the answer's header `name` becomes `value` (None: removed)."""
+
+    def after(ex: Exchange, state: dict[str, Any]) -> None:
+        ex.set_header(name, value, response=True)
+
+    return after
+
+
+def status_set(status: int) -> Hook:
+    """An `after` hook: the answer's HTTP status becomes `status`."""
+
+    def after(ex: Exchange, state: dict[str, Any]) -> None:
+        ex.status = status
+
+    return after
+
+
+def query_dropped(name: str) -> Hook:
+    """A `before` hook: the query parameter `name` goes (so the app never hears of it)."""
+
+    def before(ex: Exchange, state: dict[str, Any]) -> None:
+        ex.set_query(name, None)
+
+    return before
 
 
 # -- plumbing -----------------------------------------------------------------------------------------
@@ -274,51 +365,11 @@ def _start(ex: Exchange) -> Message:
 def _exchange(api: str, scope: Scope, body: bytes) -> Exchange:
     headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope.get("headers", [])]
     query = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
-    ex = Exchange(api, scope["method"], scope["path"], query, headers, body)
-    if api == "kinetica":
-        from mockserver.misbehave_kinetica import decode_request
-
-        decode_request(ex)
-    else:
-        try:
-            ex.request_json = json.loads(body) if body else None
-        except ValueError:
-            ex.request_json = None
-    return ex
-
-
-def _encode_request(ex: Exchange) -> None:
-    if ex.api == "kinetica":
-        from mockserver.misbehave_kinetica import encode_request
-
-        encode_request(ex)
-    elif ex.request_json is not None:
-        ex.body = json.dumps(ex.request_json).encode()
-
-
-def _decode_response(ex: Exchange) -> None:
-    if ex.api == "kinetica":
-        from mockserver.misbehave_kinetica import decode_response
-
-        decode_response(ex)
-        return
-    try:
-        ex.response_json = json.loads(ex.response_body) if ex.response_body else None
-    except ValueError:
-        ex.response_json = None
-
-
-def _encode_response(ex: Exchange) -> None:
-    if ex.api == "kinetica":
-        from mockserver.misbehave_kinetica import encode_response
-
-        encode_response(ex)
-    elif ex.response_json is not None:
-        ex.response_body = json.dumps(ex.response_json).encode()
+    return Exchange(api, scope["method"], scope["path"], query, headers, body)
 
 
 async def _call(app: ASGIApp, scope: Scope, method: str, path: str, payload: Any) -> Any:
-    """A side request to the wrapped app (e.g. its control plane), answered as parsed JSON."""
+    """A side request to another app (the control plane), answered as parsed JSON."""
     body = json.dumps(payload).encode() if payload is not None else b""
     inner = {**scope, "method": method, "path": path, "raw_path": path.encode(), "query_string": b"",
              "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]}

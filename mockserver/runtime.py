@@ -1,11 +1,16 @@
 """The composition: one `Mock` (clock, scenario, journal, faults, auth, API models) and its ASGI apps.
 
-Every API port gets the same stack, outermost first:
+The APIs come from the registry (`mockserver.registry`): a `Mock` builds one part (model + app) per
+API it serves and never names one. Every API port gets the same stack, assembled in one place
+(`Mock.assemble`), outermost first:
 
-    expose_transport -> guard -> CORS -> journal -> faults -> (/_mock control plane | the API's app)
+    expose_transport -> guard -> CORS -> journal -> control router
+        /_mock/...  -> the control plane (one app shared by every port)
+        otherwise   -> faults -> misbehaviour -> latitude choices -> the API's app
 
 The guard (`mockserver.guard`: Host, Origin, credentials, body limit and timeout, unencodable text)
-covers the control plane and the inspector as it covers the API.
+covers the control plane and the inspector as it covers the API. The control plane is answered
+before any API middleware, so faults and misbehaviour only ever see API requests.
 
 `Mock.asgi(api)` is usable in-process (`httpx.ASGITransport`) and under uvicorn alike. `MockServer`
 serves a `Mock` on real sockets (one port per API), all in one event loop on one background thread,
@@ -24,7 +29,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Mapping
+from collections.abc import Generator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -33,78 +38,27 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from mockserver.auth import AuthConfig, Rejection, json_detail_rejection
-from mockserver.clock import Clock
-from mockserver.control import ControlError, create_control_app
-from mockserver.control.clock import clock_json
+from mockserver import registry
+from mockserver.auth import AuthConfig
+from mockserver.clock import Clock, clock_json
+from mockserver.control import CONTROL_PREFIX, is_control_path
+from mockserver.control.app import create_control_app
+from mockserver.control.errors import ControlError
 from mockserver.cors import CorsMiddleware, CorsPolicy, PreflightLog
 from mockserver.faults import FaultMiddleware, FaultRules, expose_transport
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, Guard, GuardConfig, HostPolicy
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
-from mockserver.kinetica import variations as kinetica_variations
-from mockserver.misbehave import Misbehaviour, MisbehaviourMiddleware
-from mockserver.praisonai import variations as praisonai_variations
+from mockserver.misbehave import BreakerSet, Misbehaviour, MisbehaviourMiddleware
 from mockserver.resources import fixtures_dir
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
 from mockserver.server import bind
 from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S, header_timeout_protocol
-from mockserver.vary import Variation, VariationError
+from mockserver.vary import Latitude, LatitudeSet, Variation, VariationError
 
-# Latitudes each API leaves open, and the rewrites that make their non-default choices (mockserver.vary).
-LATITUDES = (*kinetica_variations.LATITUDES, *praisonai_variations.LATITUDES)
-VARIATIONS = (*kinetica_variations.VARIATIONS, *praisonai_variations.VARIATIONS)
-# Choices read once, when the mock is built (the model or the start scenario takes them).
-START_ONLY_LATITUDES = frozenset({kinetica_variations.SEGMENTS, praisonai_variations.JOB_ID})
-
-APIS: tuple[str, ...] = ("kinetica", "praisonai")
-DEFAULT_PORTS: dict[str, int] = {"kinetica": 9191, "praisonai": 8005}
-CONTROL_PREFIX = "/_mock"
 PROFILES = ("impl", "docs")
 
 MockError = ControlError  # what the Python API raises for an operation that cannot be done
-
-
-@dataclass
-class ApiPart:
-    """One API inside a mock: its model (HTTP-free) and the ASGI app that serves it."""
-
-    model: Any
-    app: ASGIApp
-    reject: Rejection = json_detail_rejection  # the body of a 401 in this API's own error shape
-    errors: tuple[type[Exception], ...] = ()  # the model's logical errors (answered 4xx, not 500)
-    error_body: Rejection = json_detail_rejection  # any other refusal at the door, in that shape
-
-
-ApiFactory = Callable[["Mock"], ApiPart]
-
-
-# -- the APIs ---------------------------------------------------------------------------------------
-def _kinetica_rejection(scope: Scope, reason: str) -> tuple[bytes, bytes]:
-    """Kinetica's ERROR wrapper in the request's encoding (the gpudb client reads only the status)."""
-    from mockserver.kinetica.app import error_body
-
-    return error_body(scope, f"Unauthorized access: {reason}")
-
-
-def kinetica_part(mock: Mock) -> ApiPart:
-    from mockserver.kinetica.app import create_kinetica_app, error_body
-    from mockserver.kinetica.models import KineticaError, KineticaModel
-
-    model = KineticaModel(mock.clock, mock.scenario, **mock.kinetica_options)
-    app = create_kinetica_app(model, max_body_bytes=mock.guard.max_body_bytes)
-    return ApiPart(model, app, _kinetica_rejection, (KineticaError,), error_body)
-
-
-def praisonai_part(mock: Mock) -> ApiPart:
-    from mockserver.praisonai.app import create_praisonai_app
-    from mockserver.praisonai.models import PraisonAIModel, RunFinished
-
-    model = PraisonAIModel(mock.clock, mock.scenario, profile=mock.profile, **mock.praisonai_options)
-    return ApiPart(model, create_praisonai_app(model), json_detail_rejection, (RunFinished,))
-
-
-DEFAULT_FACTORIES: dict[str, ApiFactory] = {"kinetica": kinetica_part, "praisonai": praisonai_part}
 
 
 # -- scenarios --------------------------------------------------------------------------------------
@@ -140,14 +94,19 @@ def resolve_scenario(name_or_path: str | Path) -> Path:
     raise ScenarioError(f"no such scenario file or preset (presets: {known})", source=str(name_or_path))
 
 
-def with_segments(scenario: Scenario, segments: int) -> Scenario:
-    """The scenario with its Kinetica segment count replaced (what `--segments N` does at start).
+def with_settings(scenario: Scenario, settings: Mapping[str, Any], specs: Iterable[registry.ApiSpec]) -> Scenario:
+    """The scenario with the settings given at start (`segments=4`, `--segments 4`) written into the
+    sections of the APIs that take them (each spec's `scenario_settings`).
 
     Applies to the scenario the mock starts with (and returns to on reset); a scenario loaded later
-    brings its own count.
+    brings its own values.
     """
     document = dict(scenario.raw)
-    document["kinetica"] = {**dict(document.get("kinetica") or {}), "segments": segments}
+    for spec in specs:
+        given = {key: settings[name] for name, key in spec.scenario_settings.items()
+                 if settings.get(name) is not None}
+        if given:
+            document[spec.name] = {**dict(document.get(spec.name) or {}), **given}
     return Scenario.from_dict(document, source=scenario.source)
 
 
@@ -163,37 +122,43 @@ def _scenario_error(exc: ScenarioError) -> MockError:
 class Mock:
     """Everything one mock holds; the control plane and tests both drive it through this API."""
 
-    def __init__(self, apis: Iterable[str] = APIS, *, scenario: str | Path | Scenario | None = None,
+    def __init__(self, apis: Iterable[str] | None = None, *, scenario: str | Path | Scenario | None = None,
                  segments: int | None = None, frozen_clock: bool = False, clock: Clock | None = None,
                  auth: AuthConfig | None = None, profile: str = "impl", journal_capacity: int = 1000,
                  journal_max_body: int = 16 * 1024, allow_loopback_webhooks: bool = False,
                  cors_origins: Iterable[str] | None = None, misbehave: Iterable[str] = (),
                  vary: Mapping[str, str] | None = None,
-                 factories: Mapping[str, ApiFactory] | None = None,
+                 api_options: Mapping[str, Mapping[str, Any]] | None = None,
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, body_timeout: float = DEFAULT_BODY_TIMEOUT_S,
                  header_timeout: float = DEFAULT_HEADER_TIMEOUT_S, allowed_hosts: Iterable[str] = (),
                  webhook_allow: Iterable[str] = ()) -> None:
-        """`cors_origins`: the origins browsers may call from; None (default) = any page on
+        """`apis`: names from the registry (default: every registered API).
+        `cors_origins`: the origins browsers may call from; None (default) = any page on
         localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all.
-        `max_body_bytes`, `body_timeout`, `header_timeout`, `allowed_hosts`: the door (`mockserver.guard`).
-        `webhook_allow`: networks (CIDR) PraisonAI webhooks may reach beyond public addresses.
         `misbehave`: contract clause ids to break on purpose (the conformance suite's self-test);
         settable later through /_mock/misbehave, and kept across resets.
         `vary`: latitude choices (`{"LAT-KIN-ERROR-STATUS": "200"}`, see mockserver.vary): the mock
         then answers as another correct implementation would; settable later through /_mock/vary
-        (but for the start-only ones), and kept across resets."""
-        self.apis = tuple(dict.fromkeys(apis))
-        factories = {**DEFAULT_FACTORIES, **(factories or {})}
-        unknown = [api for api in self.apis if api not in factories]
+        (but for the start-only ones), and kept across resets.
+        `api_options`: per API, keyword arguments for its model.
+        `max_body_bytes`, `body_timeout`, `header_timeout`, `allowed_hosts`: the door (`mockserver.guard`).
+        `webhook_allow`: networks (CIDR) webhooks may reach beyond public addresses."""
+        known = {spec.name: spec for spec in registry.specs()}
+        self.apis = tuple(dict.fromkeys(apis if apis is not None else known))
+        unknown = [api for api in self.apis if api not in known]
         if unknown or not self.apis:
-            raise ValueError(f"unknown API(s) {unknown}; choose from {sorted(factories)}")
+            raise ValueError(f"unknown API(s) {unknown}; choose from {sorted(known)}")
         if profile not in PROFILES:
             raise ValueError(f"profile must be one of {PROFILES}; got {profile!r}")
-        self.variation = Variation(LATITUDES, vary)
-        if segments is None:
-            segments = kinetica_variations.segments_for(self.variation.choice(kinetica_variations.SEGMENTS))
         if segments is not None and segments < 1:
             raise ValueError(f"segments must be at least 1; got {segments}")
+        self.specs = {api: known[api] for api in self.apis}
+        self.latitude_sets: dict[str, LatitudeSet] = {}
+        for api, spec in self.specs.items():
+            found_latitudes = spec.latitudes()
+            if found_latitudes is not None:
+                self.latitude_sets[api] = found_latitudes
+        self.variation = Variation([lat for found in self.latitude_sets.values() for lat in found.latitudes], vary)
         self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
         self._started_frozen = self.clock.frozen
         started_from: Path | None = None
@@ -205,11 +170,17 @@ class Mock:
             started_from = resolve_scenario(scenario)
             started = Scenario.from_file(started_from)
         adjust = None
+        settings: dict[str, Any] = {}
+        for found in self.latitude_sets.values():  # start-only choices that are Mock settings
+            if found.settings is not None:
+                settings.update(found.settings(self.variation.choice))
         if segments is not None:
-            count = segments
+            settings["segments"] = segments
+        if any(value is not None for value in settings.values()):
+            specs = list(known.values())
 
             def adjust(loaded: Scenario) -> Scenario:
-                return with_segments(loaded, count)
+                return with_settings(loaded, settings, specs)
 
             started = adjust(started)
         # A scenario from a file is watched: edits on disk apply without a restart (hot reload).
@@ -223,13 +194,21 @@ class Mock:
                                  hosts=HostPolicy.from_names(allowed_hosts), auth=self.auth, cors=self.cors)
         self.header_timeout = header_timeout
         self.preflights = PreflightLog()
-        self.misbehaviour = Misbehaviour(misbehave)
         self.profile = profile
-        self.kinetica_options: dict[str, Any] = {}
-        self.praisonai_options: dict[str, Any] = {
-            "allow_loopback_webhooks": allow_loopback_webhooks, "webhook_allow": tuple(webhook_allow),
-            "job_id_format": self.variation.choice(praisonai_variations.JOB_ID)}
-        self.parts: dict[str, ApiPart] = {api: factories[api](self) for api in self.apis}
+        self.parts: dict[str, registry.ApiPart] = {
+            api: spec.build(registry.ApiContext(
+                self.clock, self.scenario, profile=profile, allow_loopback_webhooks=allow_loopback_webhooks,
+                options=dict((api_options or {}).get(api, {})), max_body_bytes=max_body_bytes,
+                webhook_allow=tuple(webhook_allow),
+                latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes}))
+            for api, spec in self.specs.items()}
+        self.breakers: dict[str, BreakerSet] = {}
+        for api, spec in self.specs.items():
+            found = spec.breakers()
+            if found is not None:
+                self.breakers[api] = found
+        self.misbehaviour = Misbehaviour(misbehave, available=[c for found in self.breakers.values()
+                                                               for c in found.clauses])
         self.control = create_control_app(self, extra_routes=inspector_routes())
         self._apps: dict[str, ASGIApp] = {}
 
@@ -240,39 +219,40 @@ class Mock:
             raise MockError(f"this mock does not serve the {api} API", 404)
         return part.model
 
-    @property
-    def kinetica(self) -> Any:
-        return self.parts["kinetica"].model if "kinetica" in self.parts else None
-
-    @property
-    def praisonai(self) -> Any:
-        return self.parts["praisonai"].model if "praisonai" in self.parts else None
-
     # -- ASGI -------------------------------------------------------------------------------------
     def asgi(self, api: str) -> ASGIApp:
         """The app for one API port (built once): middleware, control plane and the API itself."""
         if api not in self.parts:
             raise ValueError(f"this mock does not serve {api!r}; it serves {list(self.parts)}")
         if api not in self._apps:
-            part = self.parts[api]
-            # Innermost: a latitude choice is part of the implementation, which misbehaviour then breaks.
-            api_app = MisbehaviourMiddleware(part.app, self.variation, api=api, breakers=VARIATIONS,
-                                             serves_switch=False)
-            app: ASGIApp = _ControlRouter(self.control, api_app)
-            # Inside journal and faults: the journal records the broken answers clients see.
-            app = MisbehaviourMiddleware(app, self.misbehaviour, api=api)
-            app = FaultMiddleware(app, self.faults, api=api)
-            app = JournalMiddleware(app, self.journal, api=api)
-            # CORS sees every request the guard lets in: a preflight is answered before faults could
-            # refuse it, and every answer (an injected 503) carries the CORS headers a page needs to
-            # read it. The guard passes preflights, and adds those headers to its own refusals.
-            if self.cors.enabled:
-                app = CorsMiddleware(app, self.cors, self.preflights, api=api, clock_now=self.clock.now)
-            # -- hostile input: the guard is outermost (it journals its own refusals) --
-            app = Guard(app, self.guard, error_body=part.error_body, unauthorized=part.reject,
-                        journal=self.journal, api=api)
-            self._apps[api] = expose_transport(app)
+            self._apps[api] = self.assemble(api)
         return self._apps[api]
+
+    def assemble(self, api: str) -> ASGIApp:
+        """One port's whole stack (see the module's docstring): the one place where it is put together."""
+        part = self.parts[api]
+        served: ASGIApp = part.app
+        if api in self.latitude_sets:
+            # Innermost: a latitude choice is part of the implementation, which misbehaviour then breaks.
+            served = MisbehaviourMiddleware(served, self.variation, api=api,
+                                            breakers=self.latitude_sets[api].rewrites)
+        if api in self.breakers:
+            # Innermost, so the journal records the broken answers clients see.
+            served = MisbehaviourMiddleware(served, self.misbehaviour, api=api, breakers=self.breakers[api],
+                                            control=self.control)
+        served = FaultMiddleware(served, self.faults, api=api)
+        app: ASGIApp = ControlRouter(self.control, served)
+        app = JournalMiddleware(app, self.journal, api=api)
+        # CORS sees every request the guard lets in: a preflight is answered before faults could
+        # refuse it, and every answer (an injected 503) carries the CORS headers a page needs to
+        # read it. The guard passes preflights, and adds those headers to its own refusals.
+        if self.cors.enabled:
+            app = CorsMiddleware(app, self.cors, self.preflights, api=api, clock_now=self.clock.now)
+        # The guard is outermost (it journals its own refusals), inside expose_transport, which finds
+        # the socket its Host check needs.
+        app = Guard(app, self.guard, error_body=part.error_body, unauthorized=part.reject,
+                    journal=self.journal, api=api)
+        return expose_transport(app)
 
     # -- whole-mock operations --------------------------------------------------------------------
     def reset(self) -> None:
@@ -307,9 +287,13 @@ class Mock:
         return state
 
     # -- latitudes ---------------------------------------------------------------------------------
+    @property
+    def start_only_latitudes(self) -> frozenset[str]:
+        return frozenset(lat for found in self.latitude_sets.values() for lat in found.start_only)
+
     def vary_info(self) -> dict[str, Any]:
         info = self.variation.describe()
-        info["start_only"] = sorted(START_ONLY_LATITUDES)
+        info["start_only"] = sorted(self.start_only_latitudes)
         return info
 
     def set_vary(self, choices: Mapping[str, str]) -> dict[str, Any]:
@@ -318,7 +302,7 @@ class Mock:
             wanted = self.variation.check(choices)
         except VariationError as exc:
             raise MockError(str(exc), 400) from None
-        moved = sorted(lat for lat in START_ONLY_LATITUDES
+        moved = sorted(lat for lat in self.start_only_latitudes
                        if wanted.get(lat) != self.variation.choices.get(lat))
         if moved:
             raise MockError(f"{', '.join(moved)} can only be chosen when the mock starts "
@@ -363,53 +347,17 @@ class Mock:
         return sorted(scenario_presets())
 
     # -- actions (what the inspector's buttons do) ------------------------------------------------
-    def kill_kinetica_run(self, run_id: str) -> dict[str, Any]:
-        model = self.model("kinetica")
-        self._known_run(model, run_id)
-        killed = self._act("kinetica", model.kill_run, run_id)
-        return {"run_id": run_id, "killed": bool(killed)}
-
-    def fail_kinetica_segment(self, run_id: str, segment: int, message: str | None = None) -> dict[str, Any]:
-        model = self.model("kinetica")
-        self._known_run(model, run_id)
-        failed = self._act("kinetica", model.fail_segment_now, run_id, segment,
-                       message if message is not None else f"segment {segment} failed on request")
-        return {"run_id": run_id, "segment": segment, "failed": bool(failed)}
-
-    def cancel_kinetica_job(self, job_id: str | int) -> dict[str, Any]:
-        model = self.model("kinetica")
+    def act(self, api: str, action: str, /, **arguments: Any) -> dict[str, Any]:
+        """Run one of an API's control actions (its spec lists them), e.g.
+        `mock.act("kinetica", "kill_run", run_id="3")`; MockError when it cannot be done."""
+        model = self.model(api)
+        declared = self.specs[api].action(action)
+        if declared is None:
+            raise MockError(f"the {api} API has no action {action!r}", 404)
         try:
-            number = int(job_id)
-        except (TypeError, ValueError):
-            raise MockError(f"a Kinetica job id is an integer; got {job_id!r}", 400) from None
-        cancelled = self._act("kinetica", model.cancel_job, number, status=404)
-        return {"job_id": number, "cancelled": bool(cancelled)}
-
-    def cancel_praisonai_run(self, job_id: str) -> dict[str, Any]:
-        """Cancel a queued or running run; 404 if unknown, 409 if it has already finished."""
-        view = self._act("praisonai", self.model("praisonai").cancel, job_id, status=409,
-                         not_found=f"no PraisonAI run {job_id!r}")
-        return {"job_id": job_id, "cancelled": True, "status": getattr(view, "status", "cancelled")}
-
-    def _act(self, api: str, action: Callable[..., Any], *args: Any, status: int = 400,
-             not_found: str | None = None) -> Any:
-        """Run a model action; the model's logical errors become `status` answers, lookups 404."""
-        try:
-            return action(*args)
-        except LookupError as exc:
-            raise MockError(not_found or _message(exc), 404) from None
-        except self.parts[api].errors as exc:
-            raise MockError(_message(exc), status) from None
-
-    @staticmethod
-    def _known_run(model: Any, run_id: str) -> None:
-        if run_id not in model.runs():
-            raise MockError(f"no Kinetica run {run_id!r}", 404)
-
-
-def _message(exc: Exception) -> str:
-    # KeyError's str() adds quotes; every other exception's first argument is its message.
-    return str(exc.args[0]) if exc.args else type(exc).__name__
+            return declared.run(model, **arguments)
+        except registry.ActionError as exc:
+            raise MockError(exc.message, exc.status) from None
 
 
 def _plain(value: Any) -> Any:
@@ -423,19 +371,17 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-class _ControlRouter:
-    """Send `/_mock/...` to the control plane and everything else (and lifespan) to the API."""
+class ControlRouter:
+    """Send `/_mock/...` to the control plane and everything else (and lifespan) to the API's stack."""
 
     def __init__(self, control: ASGIApp, api: ASGIApp) -> None:
         self.control = control
         self.api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            path: str = scope["path"]
-            if path.startswith(CONTROL_PREFIX) and (len(path) == 6 or path[6] == "/"):
-                await self.control(scope, receive, send)
-                return
+        if scope["type"] == "http" and is_control_path(scope["path"]):
+            await self.control(scope, receive, send)
+            return
         await self.api(scope, receive, send)
 
 
@@ -461,7 +407,7 @@ class Listener:
 
 
 def listeners(mock: Mock, host: str, ports: Mapping[str, int], *, log_level: str = "warning",
-              graceful_seconds: float = 3.0) -> list[Listener]:
+              graceful_seconds: int = 3) -> list[Listener]:
     """One bound socket and one uvicorn server per API of the mock."""
     mock.faults.serving()
     made: list[Listener] = []
@@ -569,3 +515,8 @@ class MockServer:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.stop()
+
+
+def latitudes() -> list[Latitude]:
+    """Every latitude the registered APIs let the mock vary (mockserver.vary)."""
+    return [lat for spec in registry.specs() if (found := spec.latitudes()) is not None for lat in found.latitudes]

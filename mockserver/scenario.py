@@ -5,12 +5,11 @@ A scenario file is YAML (or a dict) with a few top-level keys of its own (`seed`
 section: the JSON Schema that validates it and the parser that turns it into a typed object.
 
 Sections register themselves when their module is imported: `mockserver/<api>/scenario.py` calls
-`register_section(name, schema, parse, default)` at import time. `discover_sections()` imports
-`mockserver.<api>.scenario` for every package named in `SECTION_PACKAGES` whose module exists
-(today `kinetica` and `praisonai`; a package that has not written its module yet is skipped), so a
-section becomes known the moment its file exists, without any edit here. Any other module may also
-call `register_section` (tests do); it counts once imported. A top-level key that no section has
-registered is an error, like any other key the schema does not know.
+`register_section(name, schema, parse, default)` at import time. `discover_sections()` imports the
+scenario module each registered API names in its spec (`mockserver.registry`), so a section is known
+as soon as its API is. Any other module may also call `register_section` (tests do); it counts once
+imported. A top-level key that no section has registered is an error, like any other key the schema
+does not know.
 
 Every error is a `ScenarioError` carrying the source (file name or `<text>`), the line (when the
 input was YAML text) and the reason.
@@ -19,7 +18,6 @@ input was YAML text) and the reason.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import logging
 import math
 import random
@@ -33,6 +31,8 @@ from typing import Any
 
 import jsonschema
 import yaml
+
+from mockserver import registry
 
 PathPart = str | int
 
@@ -75,9 +75,6 @@ class Section:
 _SECTIONS: dict[str, Section] = {}
 _SECTIONS_LOCK = threading.Lock()
 _RESERVED = frozenset({"seed", "name", "description"})
-# API packages whose `scenario` module, once it exists, contributes a section.
-SECTION_PACKAGES: tuple[str, ...] = ("kinetica", "praisonai")
-_LOOKED_FOR: set[str] = set()  # packages found to have no section module
 
 
 def register_section(name: str, schema: Mapping[str, Any], parse: Callable[[Any], Any],
@@ -91,19 +88,10 @@ def register_section(name: str, schema: Mapping[str, Any], parse: Callable[[Any]
 
 
 def discover_sections() -> dict[str, Section]:
-    """Import the section module of every API package that has one; return the registry."""
-    for package in SECTION_PACKAGES:
-        module = f"mockserver.{package}.scenario"
-        if module in sys.modules or package in _LOOKED_FOR:
-            continue
-        try:
-            found = importlib.util.find_spec(module)
-        except ModuleNotFoundError:  # the package itself is not there (yet)
-            found = None
-        if found is None:
-            _LOOKED_FOR.add(package)  # look once per process: this runs on every default lookup
-            continue
-        importlib.import_module(module)  # errors inside a section module do propagate
+    """Import the section module of every registered API; return the registry of sections."""
+    for spec in registry.specs():
+        if spec.scenario_module is not None and spec.scenario_module not in sys.modules:
+            importlib.import_module(spec.scenario_module)  # errors inside a section module do propagate
     with _SECTIONS_LOCK:
         return dict(_SECTIONS)
 

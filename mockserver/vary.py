@@ -6,11 +6,12 @@ the wording of messages, key order... The mock makes one choice by default; `Var
 other choices in force (`{"LAT-KIN-ERROR-STATUS": "200"}`), so that the conformance suite can be
 shown to pass under each of them (the variation matrix, the false-positive twin of the kill matrix).
 
-Each API declares its latitudes (`Latitude`: id, choices, default first) and, for every non-default
-choice, a rewrite on the wire: a `Breaker` of `mockserver.misbehave` keyed `"ID=CHOICE"`, which a
-`MisbehaviourMiddleware` innermost around the API applies. Those rewrites answer as another correct
-implementation would; they break no clause. Choices that are not about the wire (how many data
-segments a run has) are read by the model's factory through `Variation.choice`.
+Each API declares its latitudes in its spec (`LatitudeSet`: `Latitude`s with their choices, default
+first, and for every non-default choice a rewrite on the wire: a `Breaker` of `mockserver.misbehave`
+keyed `"ID=CHOICE"`, on the API's own codec), which a `MisbehaviourMiddleware` innermost around the API
+applies. Those rewrites answer as another correct implementation would; they break no clause. Choices
+that are not about the wire (how many data segments a run has, the form of ids) are read once, when
+the mock is built, by the API's model or scenario.
 
 Set with `Mock(vary={...})`, `mockserver serve --vary ID=CHOICE`, or `/_mock/vary`; kept across
 resets, like the misbehaviour switch.
@@ -19,11 +20,14 @@ resets, like the misbehaviour switch.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Latitude", "Variation", "VariationError", "parse_choices", "reversed_keys"]
+if TYPE_CHECKING:
+    from mockserver.misbehave import BreakerSet
+
+__all__ = ["Latitude", "LatitudeSet", "Variation", "VariationError", "parse_choices", "reversed_keys"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,18 @@ class Latitude:
         return self.choices[0]
 
 
+@dataclass(frozen=True)
+class LatitudeSet:
+    """One API's latitudes (its spec's `latitudes`): the choices, the rewrites that make them on the
+    wire (keyed `ID=CHOICE`, on the API's own codec), and the ones read once when the mock is built
+    (`start_only`: its model or its scenario takes them; `settings` turns them into Mock settings)."""
+
+    latitudes: tuple[Latitude, ...]
+    rewrites: BreakerSet
+    start_only: frozenset[str] = frozenset()
+    settings: Callable[[Callable[[str], str]], dict[str, Any]] | None = None
+
+
 class VariationError(ValueError):
     pass
 
@@ -51,6 +67,7 @@ class Variation:
         self._lock = threading.Lock()
         self.latitudes = {lat.id: lat for lat in latitudes}
         self._choices: dict[str, str] = {}
+        self.states: dict[str, dict[str, Any]] = {}
         self.set(choices or {})
 
     @property
@@ -62,6 +79,10 @@ class Variation:
     def ids(self) -> frozenset[str]:
         """`ID=CHOICE` keys, which the variations' rewrites are registered under."""
         return frozenset(f"{k}={v}" for k, v in self._choices.items())
+
+    def state(self, key: str) -> dict[str, Any]:
+        """What the rewrite `key` remembers between requests (the misbehaviour middleware asks)."""
+        return self.states.setdefault(key, {})
 
     def choice(self, latitude_id: str) -> str:
         return self._choices.get(latitude_id) or self.latitudes[latitude_id].default
@@ -84,6 +105,7 @@ class Variation:
         kept = self.check(choices)
         with self._lock:
             self._choices = kept
+            self.states.clear()
 
     def clear(self) -> None:
         self.set({})

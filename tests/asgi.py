@@ -35,3 +35,9 @@ class SyncASGIClient:
     def close(self) -> None:
         self.run(self._client.aclose())
         self._loop.close()
+
+    def __enter__(self) -> SyncASGIClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mockserver.faults import (
@@ -28,13 +28,8 @@ async def _echo(request: Request) -> JSONResponse:
     return JSONResponse({"path": request.url.path, "body": (await request.body()).decode()})
 
 
-async def _control(request: Request) -> PlainTextResponse:
-    return PlainTextResponse("control")
-
-
 def _stand_in() -> Starlette:
     return Starlette(routes=[
-        Route("/_mock/faults", _control, methods=["GET"]),
         Route("/{rest:path}", _echo, methods=["GET", "POST"]),
     ])
 
@@ -120,12 +115,6 @@ def test_first_matching_rule_wins_but_every_matching_rule_counts() -> None:
     # Request 1: both fire, the first rule answers. Request 2: only b fires. Request 3: neither.
     assert got == [501, 502, 200]
     assert rules.get(a)["matched"] == 3 and rules.get(b)["matched"] == 3
-
-
-def test_control_plane_is_never_faulted() -> None:
-    rules = FaultRules()
-    rules.add({"action": "status", "path": "*", "status": 500})
-    assert _run(_statuses(_app(rules), [("GET", "/_mock/faults"), ("GET", "/other")])) == [200, 500]
 
 
 def test_delay_postpones_the_real_answer_by_real_seconds() -> None:

@@ -192,5 +192,44 @@ def test_mock_server_refuses_a_mock_and_options_together() -> None:
 
 def test_praisonai_options_reach_the_model() -> None:
     mock = Mock(["praisonai"], profile="docs", allow_loopback_webhooks=True)
-    assert mock.praisonai.profile == "docs" and mock.praisonai.allow_loopback_webhooks is True
-    assert Mock(["praisonai"]).praisonai.profile == "impl"
+    model = mock.model("praisonai")
+    assert model.profile == "docs" and model.allow_loopback_webhooks is True
+    assert Mock(["praisonai"]).model("praisonai").profile == "impl"
+
+
+# -- the assembly: the control plane beside the API's middleware, not inside it ---------------------
+def test_the_control_plane_is_never_faulted() -> None:
+    mock = Mock(["kinetica"])
+    mock.faults.add({"action": "status", "path": "*", "status": 500})
+    with Client(mock.asgi("kinetica")) as client:
+        assert client.get("/_mock/faults").status_code == 200
+        assert client.post("/has/proc", json={"proc_name": "p", "options": {}}).status_code == 500
+
+
+def test_auth_covers_the_api_and_the_control_plane_alike() -> None:
+    mock = Mock(["kinetica"], auth=AuthConfig(bearer="t"))
+    with Client(mock.asgi("kinetica")) as client:
+        assert client.get("/_mock/state").status_code == 401
+        assert client.post("/has/proc", json={"proc_name": "p", "options": {}}).status_code == 401
+        token = {"authorization": "Bearer t"}
+        assert client.get("/_mock/state", headers=token).status_code == 200
+        assert client.post("/has/proc", json={"proc_name": "p", "options": {}}, headers=token).status_code == 200
+
+
+def test_misbehaviour_breaks_the_api_only_and_its_switch_is_a_control_route() -> None:
+    mock = Mock(["praisonai"])
+    with Client(mock.asgi("praisonai")) as client:
+        assert client.post("/_mock/misbehave", json={"clauses": ["PRA-ERR-002"]}).status_code == 200
+        # PRA-ERR-002 renames `detail` in every 4xx answer of the API; the control plane's own
+        # errors keep their shape.
+        assert "error" in client.get("/api/v1/runs/nope").json()
+        assert "error" in client.get("/_mock/nothing-here").json()
+        assert client.delete("/_mock/misbehave").json()["clauses"] == []
+        assert "detail" in client.get("/api/v1/runs/nope").json()
+
+
+def test_the_public_surface_is_explicit() -> None:
+    import mockserver
+
+    assert mockserver.__all__ == ["Clock", "Mock", "MockError", "MockServer"]
+    assert (mockserver.Mock, mockserver.MockServer, mockserver.Clock) == (Mock, MockServer, Clock)

@@ -107,11 +107,11 @@ class Answer:
 
     @property
     def ok(self) -> bool:
-        return bool(self.wrapper) and self.wrapper.get("status") == "OK" and self.data is not None
+        return self.wrapper is not None and self.wrapper.get("status") == "OK" and self.data is not None
 
     @property
     def is_error(self) -> bool:
-        return bool(self.wrapper) and self.wrapper.get("status") == "ERROR"
+        return self.wrapper is not None and self.wrapper.get("status") == "ERROR"
 
     def expect_ok(self) -> dict[str, Any]:
         assert self.ok, (f"expected {self.endpoint} to answer OK; got HTTP {self.http_status}: "

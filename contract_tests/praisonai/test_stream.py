@@ -16,9 +16,9 @@ clause = pytest.mark.clause
 IMPL_TERMINAL = {"result": "succeeded", "error": "failed", "cancelled": "cancelled"}
 
 
-def terminal_events(stream: Stream, profile: str) -> list[tuple[str, Any]]:
+def terminal_events(stream: Stream, profile: str) -> list[tuple[str | None, Any]]:
     """(status the event announces, event) for each terminal event in the stream."""
-    found = []
+    found: list[tuple[str | None, Any]] = []
     for event in stream.events:
         if profile == "docs" and event.event == "complete":
             data = event.data if isinstance(event.data, dict) else {}
@@ -28,7 +28,7 @@ def terminal_events(stream: Stream, profile: str) -> list[tuple[str, Any]]:
     return found
 
 
-def check_stream(pra: PraisonTarget, stream: Stream, job_id: str, profile: str) -> str:
+def check_stream(pra: PraisonTarget, stream: Stream, job_id: str, profile: str) -> str | None:
     with checking("PRA-SSE-001"):
         assert stream.status == 200, f"expected 200 for the stream; got {stream.status} {stream.body}"
         assert stream.content_type.startswith("text/event-stream"), (

@@ -1,8 +1,16 @@
-"""The mock's control plane under `/_mock/`: reset, clock, scenario, faults, journal, state."""
+"""The mock's control plane under `/_mock/`: reset, state, clock, scenario, faults, journal,
+misbehaviour, the APIs' actions and the inspector (`mockserver.control.app` builds it).
+
+This module holds the one definition of where the control plane lives; it imports nothing, so
+middleware can ask `is_control_path` without pulling in the control plane's routes.
+"""
 
 from __future__ import annotations
 
-from mockserver.control.app import control_routes, create_control_app
-from mockserver.control.errors import ControlError
+__all__ = ["CONTROL_PREFIX", "is_control_path"]
 
-__all__ = ["ControlError", "control_routes", "create_control_app"]
+CONTROL_PREFIX = "/_mock"
+
+
+def is_control_path(path: str) -> bool:
+    return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")

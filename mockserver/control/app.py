@@ -6,38 +6,36 @@ HTTP a test can do in Python, and the other way round.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from mockserver.control import clock, faults, journal, scenario, state, vary
+from mockserver.control import CONTROL_PREFIX, actions, clock, faults, journal, misbehave, scenario, state, vary
 from mockserver.control.errors import ControlError, on_control_error, on_http_exception
 from mockserver.control.openapi import control_openapi
-
-if TYPE_CHECKING:
-    from mockserver.runtime import Mock
+from mockserver.control.protocol import Controlled
 
 
-def control_routes(mock: Mock) -> list[BaseRoute]:
+def control_routes(mock: Controlled) -> list[BaseRoute]:
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(control_openapi())
 
     return [
         *state.routes(mock),
+        *misbehave.routes(mock),
         *clock.routes(mock),
         *scenario.routes(mock),
         *faults.routes(mock),
         *journal.routes(mock),
+        *actions.routes(mock),
         *vary.routes(mock),
-        Route("/_mock/openapi.json", openapi, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/openapi.json", openapi, methods=["GET"]),
     ]
 
 
-def create_control_app(mock: Mock, *, extra_routes: list[BaseRoute] | None = None) -> Starlette:
+def create_control_app(mock: Controlled, *, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     """`extra_routes` is where later parts (the inspector page) plug in under `/_mock/`."""
     return Starlette(
         routes=[*control_routes(mock), *(extra_routes or [])],

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from mockserver.clock import Clock, ClockError
+from mockserver.clock import ClockError, clock_json
+from mockserver.control import CONTROL_PREFIX
 from mockserver.control.errors import ControlError, read_json_object
-
-if TYPE_CHECKING:
-    from mockserver.runtime import Mock
-
-
-def clock_json(clock: Clock) -> dict[str, Any]:
-    state = clock.state()
-    return {**state.to_dict(), "iso": datetime.fromtimestamp(state.now, UTC).isoformat()}
+from mockserver.control.protocol import Controlled
 
 
 def _instant(value: Any) -> float:
@@ -38,7 +32,7 @@ def _instant(value: Any) -> float:
     raise ControlError(f"field 'now' must be epoch seconds or an ISO 8601 date-time; got {value!r}")
 
 
-def routes(mock: Mock) -> list[Route]:
+def routes(mock: Controlled) -> list[Route]:
     clock = mock.clock
 
     async def read(request: Request) -> JSONResponse:
@@ -76,10 +70,10 @@ def routes(mock: Mock) -> list[Route]:
         return JSONResponse(clock_json(clock))
 
     return [
-        Route("/_mock/clock", read, methods=["GET"]),
-        Route("/_mock/clock/advance", advance, methods=["POST"]),
-        Route("/_mock/clock/set", set_now, methods=["POST"]),
-        Route("/_mock/clock/freeze", freeze, methods=["POST"]),
-        Route("/_mock/clock/unfreeze", unfreeze, methods=["POST"]),
-        Route("/_mock/clock/real", unfreeze, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/clock", read, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/clock/advance", advance, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/clock/set", set_now, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/clock/freeze", freeze, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/clock/unfreeze", unfreeze, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/clock/real", unfreeze, methods=["POST"]),
     ]

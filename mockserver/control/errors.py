@@ -58,11 +58,3 @@ async def read_json_object(request: Request, *, required: bool = True) -> dict[s
         raise ControlError("the request body must be a JSON object")
     return data
 
-
-def number_field(data: dict[str, Any], name: str) -> float:
-    if name not in data:
-        raise ControlError(f"missing field {name!r}")
-    value = data[name]
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise ControlError(f"field {name!r} must be a number; got {value!r}")
-    return float(value)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mockserver.control import CONTROL_PREFIX
 from mockserver.control.errors import ControlError, read_json_object
+from mockserver.control.protocol import Controlled
 from mockserver.faults import FaultRuleError
 
-if TYPE_CHECKING:
-    from mockserver.runtime import Mock
 
-
-def routes(mock: Mock) -> list[Route]:
+def routes(mock: Controlled) -> list[Route]:
     rules = mock.faults
 
     async def list_rules(request: Request) -> JSONResponse:
@@ -47,9 +44,9 @@ def routes(mock: Mock) -> list[Route]:
         return JSONResponse({"removed": removed})
 
     return [
-        Route("/_mock/faults", list_rules, methods=["GET"]),
-        Route("/_mock/faults", add, methods=["POST"]),
-        Route("/_mock/faults", clear, methods=["DELETE"]),
-        Route("/_mock/faults/{fault_id}", read_one, methods=["GET"]),
-        Route("/_mock/faults/{fault_id}", remove, methods=["DELETE"]),
+        Route(f"{CONTROL_PREFIX}/faults", list_rules, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/faults", add, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}/faults", clear, methods=["DELETE"]),
+        Route(f"{CONTROL_PREFIX}/faults/{{fault_id}}", read_one, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/faults/{{fault_id}}", remove, methods=["DELETE"]),
     ]

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mockserver.control import CONTROL_PREFIX
 from mockserver.control.errors import ControlError
-
-if TYPE_CHECKING:
-    from mockserver.runtime import Mock
+from mockserver.control.protocol import Controlled
 
 FILTERS = ("path", "method", "status", "since", "api", "limit")
 
 
-def routes(mock: Mock) -> list[Route]:
+def routes(mock: Controlled) -> list[Route]:
     journal = mock.journal
 
     async def list_entries(request: Request) -> JSONResponse:
@@ -47,6 +44,6 @@ def routes(mock: Mock) -> list[Route]:
         return JSONResponse({"removed": journal.clear()})
 
     return [
-        Route("/_mock/journal", list_entries, methods=["GET"]),
-        Route("/_mock/journal", clear, methods=["DELETE"]),
+        Route(f"{CONTROL_PREFIX}/journal", list_entries, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/journal", clear, methods=["DELETE"]),
     ]

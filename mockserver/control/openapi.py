@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver import registry
+from mockserver.control import CONTROL_PREFIX
+from mockserver.control.actions import action_path
 from mockserver.faults import ACTIONS
 
 
@@ -54,7 +57,7 @@ def _schemas() -> dict[str, Any]:
         "path": {"type": ["string", "null"], "description": "glob on the request path; `*` crosses `/`"},
         "path_regex": {"type": ["string", "null"], "description": "regular expression, full match"},
         "method": {"type": ["string", "null"]},
-        "api": {"type": ["string", "null"], "enum": ["kinetica", "praisonai", None]},
+        "api": {"type": ["string", "null"], "enum": [*registry.names(), None]},
         "status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
         "body": {"description": "text, or any JSON value (sent as JSON)"},
         "headers": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -138,10 +141,18 @@ def _schemas() -> dict[str, Any]:
                 "enabled": {"type": "boolean"}, "basic": {"type": "boolean"}, "bearer": {"type": "boolean"}}},
             "profile": {"enum": ["impl", "docs"], "description": "the PraisonAI profile"},
             "cors": _ref("Cors"),
-            "kinetica": {"type": "object", "description": "the Kinetica model's snapshot"},
-            "praisonai": {"type": "object", "description": "the PraisonAI model's snapshot"}}},
+            **{spec.name: {"type": "object", "description": f"the {spec.title} model's snapshot"}
+               for spec in registry.specs()}}},
         "ActionResult": {"type": "object", "description": "what the model reports after the action"},
     }
+
+
+def _action(action: registry.ControlAction, ok: dict[str, Any]) -> dict[str, Any]:
+    body = None
+    if action.body is not None:
+        body = {"required": False, "content": {"application/json": {"schema": dict(action.body)}}}
+    return {"parameters": [_path_param(p.name, p.description, dict(p.schema)) for p in action.parameters],
+            "post": _op(action.summary, ok, errors=dict(action.errors), tag="actions", body=body)}
 
 
 def control_openapi() -> dict[str, Any]:
@@ -168,17 +179,16 @@ def control_openapi() -> dict[str, Any]:
         "start_only": {"type": "array", "items": {"type": "string"},
                        "description": "latitudes chosen when the mock starts (--vary), not here"}}},
         "the choices in force and every latitude the mock can vary")
-    action_errors = {"400": "the action does not apply", "404": "no such id, or that API is not served"}
     bad_body = {"400": "malformed or invalid body"}
     scenario_body = {"required": True, "content": {
         "application/yaml": {"schema": {"type": "string"}},
         "text/plain": {"schema": {"type": "string"}},
         "application/json": {"schema": {"type": "object"}}}}
     paths: dict[str, Any] = {
-        "/_mock/reset": {"post": _op("Reset models, journal, faults, clock mode and scenario", state_ok,
+        f"{CONTROL_PREFIX}/reset": {"post": _op("Reset models, journal, faults, clock mode and scenario", state_ok,
                                      tag="state")},
-        "/_mock/state": {"get": _op("Snapshot of everything the mock holds", state_ok, tag="state")},
-        "/_mock/misbehave": {
+        f"{CONTROL_PREFIX}/state": {"get": _op("Snapshot of everything the mock holds", state_ok, tag="state")},
+        f"{CONTROL_PREFIX}/misbehave": {
             "get": _op("Contract clauses broken on purpose, and those that can be", misbehave_ok, tag="misbehave"),
             "post": _op("Break exactly these clauses (replaces the set)", misbehave_ok, tag="misbehave",
                         errors={"400": "not a {\"clauses\": [...]} body, or an id without a misbehaviour"},
@@ -186,7 +196,7 @@ def control_openapi() -> dict[str, Any]:
                             "clauses": {"type": "array", "items": {"type": "string"}}}}, "clause ids")),
             "delete": _op("Behave again: break nothing", misbehave_ok, tag="misbehave"),
         },
-        "/_mock/vary": {
+        f"{CONTROL_PREFIX}/vary": {
             "get": _op("Latitude choices in force, and every latitude with its choices", vary_ok, tag="vary"),
             "put": _op("Make exactly these choices (replaces the set; defaults elsewhere)", vary_ok, tag="vary",
                        errors={"400": "not a {\"choices\": {...}} body, or an unknown latitude or choice",
@@ -196,26 +206,26 @@ def control_openapi() -> dict[str, Any]:
             "delete": _op("Every latitude back on its default", vary_ok, tag="vary",
                           errors={"409": "a start-only latitude is not on its default"}),
         },
-        "/_mock/openapi.json": {"get": _op("This document", _json({"type": "object"}, "OpenAPI 3.1"),
+        f"{CONTROL_PREFIX}/openapi.json": {"get": _op("This document", _json({"type": "object"}, "OpenAPI 3.1"),
                                            tag="state")},
-        "/_mock/clock": {"get": _op("Read the clock", clock_ok, tag="clock")},
-        "/_mock/clock/advance": {"post": _op(
+        f"{CONTROL_PREFIX}/clock": {"get": _op("Read the clock", clock_ok, tag="clock")},
+        f"{CONTROL_PREFIX}/clock/advance": {"post": _op(
             "Move the clock forward", clock_ok, errors=bad_body, tag="clock",
             body={"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["seconds"],
                 "properties": {"seconds": {"type": "number", "minimum": 0}}}}}})},
-        "/_mock/clock/set": {"post": _op(
+        f"{CONTROL_PREFIX}/clock/set": {"post": _op(
             "Set the clock to a later instant", clock_ok, errors=bad_body, tag="clock",
             body={"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["now"],
                 "properties": {"now": {"oneOf": [{"type": "number"},
                                                  {"type": "string", "format": "date-time"}]}}}}}})},
-        "/_mock/clock/freeze": {"post": _op("Stop the clock at its current instant", clock_ok,
+        f"{CONTROL_PREFIX}/clock/freeze": {"post": _op("Stop the clock at its current instant", clock_ok,
                                             tag="clock")},
-        "/_mock/clock/unfreeze": {"post": _op("Follow real time again from the current instant",
+        f"{CONTROL_PREFIX}/clock/unfreeze": {"post": _op("Follow real time again from the current instant",
                                               clock_ok, tag="clock")},
-        "/_mock/clock/real": {"post": _op("Same as unfreeze", clock_ok, tag="clock")},
-        "/_mock/scenario": {
+        f"{CONTROL_PREFIX}/clock/real": {"post": _op("Same as unfreeze", clock_ok, tag="clock")},
+        f"{CONTROL_PREFIX}/scenario": {
             "get": _op("The scenario in force", scenario_ok, tag="scenario"),
             "put": _op("Load or replace the scenario", scenario_ok, tag="scenario",
                        errors={"400": "invalid scenario (file, line, reason); the old one stays",
@@ -225,12 +235,12 @@ def control_openapi() -> dict[str, Any]:
                                   {"type": "string"}),
                            _query("source", "a name for the scenario in messages", {"type": "string"})]),
         },
-        "/_mock/scenario/presets": {"get": _op(
+        f"{CONTROL_PREFIX}/scenario/presets": {"get": _op(
             "Scenario presets shipped in fixtures/",
             _json({"type": "object", "required": ["presets"], "properties": {
                 "presets": {"type": "array", "items": {"type": "string"}}}}, "preset names"),
             tag="scenario")},
-        "/_mock/faults": {
+        f"{CONTROL_PREFIX}/faults": {
             "get": _op("Fault rules in force", _json(
                 {"type": "object", "required": ["faults"],
                  "properties": {"faults": {"type": "array", "items": _ref("FaultRule")}}}, "the rules"),
@@ -242,12 +252,12 @@ def control_openapi() -> dict[str, Any]:
             "delete": _op("Remove every fault rule (hanging requests are let go)", removed,
                           tag="faults"),
         },
-        "/_mock/faults/{fault_id}": {
+        f"{CONTROL_PREFIX}/faults/{{fault_id}}": {
             "parameters": [_path_param("fault_id", "id returned when the rule was added")],
             "get": _op("One fault rule", fault_ok, errors={"404": "no such rule"}, tag="faults"),
             "delete": _op("Remove one fault rule", removed, errors={"404": "no such rule"}, tag="faults"),
         },
-        "/_mock/journal": {
+        f"{CONTROL_PREFIX}/journal": {
             "get": _op("Recorded requests, oldest first", _json(
                 {"type": "object", "required": ["entries", "capacity"], "properties": {
                     "entries": {"type": "array", "items": _ref("JournalEntry")},
@@ -257,38 +267,19 @@ def control_openapi() -> dict[str, Any]:
                     _query("method", "HTTP method", {"type": "string"}),
                     _query("status", "a code (404), a class (4xx) or none", {"type": "string"}),
                     _query("since", "mock-clock instant; entries at or after it", {"type": "number"}),
-                    _query("api", "kinetica or praisonai", {"type": "string"}),
+                    _query("api", " or ".join(registry.names()), {"type": "string"}),
                     _query("limit", "keep only the newest N", {"type": "integer", "minimum": 0})]),
             "delete": _op("Forget every entry", _json(
                 {"type": "object", "required": ["removed"],
                  "properties": {"removed": {"type": "integer"}}}, "how many were forgotten"),
                 tag="journal"),
         },
-        "/_mock/kinetica/runs/{run_id}/kill": {
-            "parameters": [_path_param("run_id", "Kinetica run id")],
-            "post": _op("Kill a Kinetica run now", action_ok, errors=action_errors, tag="actions"),
-        },
-        "/_mock/kinetica/runs/{run_id}/segments/{segment}/fail": {
-            "parameters": [_path_param("run_id", "Kinetica run id"),
-                           _path_param("segment", "0-based data segment index",
-                                       {"type": "integer", "minimum": 0})],
-            "post": _op("Make a running segment fail now", action_ok, errors=action_errors,
-                        tag="actions", body={"required": False, "content": {"application/json": {
-                            "schema": {"type": "object",
-                                       "properties": {"message": {"type": "string"}}}}}}),
-        },
-        "/_mock/kinetica/jobs/{job_id}/cancel": {
-            "parameters": [_path_param("job_id", "Kinetica job id")],
-            "post": _op("Cancel a Kinetica job", action_ok, errors=action_errors, tag="actions"),
-        },
-        "/_mock/praisonai/runs/{job_id}/cancel": {
-            "parameters": [_path_param("job_id", "PraisonAI run (job) id")],
-            "post": _op("Cancel a PraisonAI run", action_ok, tag="actions",
-                        errors={**action_errors, "409": "the run has already finished"}),
-        },
     }
+    for spec in registry.specs():
+        for action in spec.actions:
+            paths[action_path(spec.name, action)] = _action(action, action_ok)
     # POST on /_mock/scenario does the same as PUT.
-    paths["/_mock/scenario"]["post"] = {**paths["/_mock/scenario"]["put"],
+    paths[f"{CONTROL_PREFIX}/scenario"]["post"] = {**paths[f"{CONTROL_PREFIX}/scenario"]["put"],
                                         "summary": "Load or replace the scenario (same as PUT)"}
     return {
         "openapi": "3.1.0",

@@ -7,19 +7,16 @@ and the scenario in force stays.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mockserver.control import CONTROL_PREFIX
 from mockserver.control.errors import ControlError
-
-if TYPE_CHECKING:
-    from mockserver.runtime import Mock
+from mockserver.control.protocol import Controlled
 
 
-def routes(mock: Mock) -> list[Route]:
+def routes(mock: Controlled) -> list[Route]:
     async def read(request: Request) -> JSONResponse:
         return JSONResponse(mock.scenario_info())
 
@@ -44,7 +41,7 @@ def routes(mock: Mock) -> list[Route]:
         return JSONResponse({"presets": mock.scenario_presets()})
 
     return [
-        Route("/_mock/scenario", read, methods=["GET"]),
-        Route("/_mock/scenario", load, methods=["PUT", "POST"]),
-        Route("/_mock/scenario/presets", presets, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/scenario", read, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/scenario", load, methods=["PUT", "POST"]),
+        Route(f"{CONTROL_PREFIX}/scenario/presets", presets, methods=["GET"]),
     ]

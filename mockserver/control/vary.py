@@ -13,13 +13,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from mockserver.control import CONTROL_PREFIX
 from mockserver.control.errors import ControlError, read_json_object
 
 if TYPE_CHECKING:
-    from mockserver.runtime import Mock
+    from mockserver.control.protocol import Controlled
 
 
-def routes(mock: Mock) -> list[Route]:
+def routes(mock: Controlled) -> list[Route]:
     async def show(request: Request) -> JSONResponse:
         return JSONResponse(mock.vary_info())
 
@@ -35,7 +36,7 @@ def routes(mock: Mock) -> list[Route]:
         return JSONResponse(mock.set_vary({}))
 
     return [
-        Route("/_mock/vary", show, methods=["GET"]),
-        Route("/_mock/vary", replace, methods=["PUT"]),
-        Route("/_mock/vary", clear, methods=["DELETE"]),
+        Route(f"{CONTROL_PREFIX}/vary", show, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}/vary", replace, methods=["PUT"]),
+        Route(f"{CONTROL_PREFIX}/vary", clear, methods=["DELETE"]),
     ]

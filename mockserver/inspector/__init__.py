@@ -13,9 +13,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from mockserver.control import CONTROL_PREFIX
 from mockserver.control.errors import ControlError
 
-PAGE = "/_mock/inspector"
+PAGE = f"{CONTROL_PREFIX}/inspector"
 # The page's own files: name -> media type. Nothing else is served from the package.
 ASSETS: dict[str, str] = {
     "index.html": "text/html; charset=utf-8",
@@ -49,6 +50,6 @@ def inspector_routes() -> list[BaseRoute]:
         Route(PAGE + "/{name}", file, methods=["GET"]),
         # The CLI prints `<url>/_mock/` as the control plane's address: a browser opened there lands
         # on the page.
-        Route("/_mock", to_page, methods=["GET"]),
-        Route("/_mock/", to_page, methods=["GET"]),
+        Route(CONTROL_PREFIX, to_page, methods=["GET"]),
+        Route(CONTROL_PREFIX + "/", to_page, methods=["GET"]),
     ]

@@ -16,7 +16,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from mockserver.kinetica import wire
-from mockserver.kinetica.models import KineticaError, KineticaModel
+from mockserver.kinetica.errors import KineticaError
+from mockserver.kinetica.models import KineticaModel
+from mockserver.kinetica.records import KineticaRecords, status_record
+from mockserver.kinetica.requests import ShowProcStatus
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,20 +37,19 @@ _log = logging.getLogger("mockserver.kinetica")
 class KineticaApp:
     def __init__(self, model: KineticaModel, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
         self.model = model
+        self.records = KineticaRecords(model)
         self.max_body_bytes = max_body_bytes
-        handlers = model.handlers()
+        handlers = self.records.handlers()
         self.endpoints = wire.served_endpoints()
         missing = sorted(set(self.endpoints) - set(handlers))
         if missing:
             raise RuntimeError(f"the model has no handler for {missing}")
         self._handlers = {e: handlers[e] for e in self.endpoints}
-        # Longest first, so /show/proc/status is never taken for /show/proc.
-        self._suffixes = sorted(self.endpoints, key=len, reverse=True)
         self._routes: dict[str, str | None] = {}
-        # (encoding, request body) -> (the model's immutability key, encoded answer)
-        self._status_cache: dict[tuple[str, bytes], tuple[Any, bytes]] = {}
+        # (encoding, request body) -> (the model's version when answered, encoded answer): answers
+        # that cannot change while nothing happens, valid until the model changes. Bounded by bytes.
+        self._status_cache: dict[tuple[str, bytes], tuple[int, bytes]] = {}
         self.status_cache_bytes = 0
-        model.dispatcher = self.dispatch
 
     # -- ASGI ---------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -108,7 +110,7 @@ class KineticaApp:
             return self._routes[path]
         except KeyError:
             pass
-        found = next((e for e in self._suffixes if path == e or path.endswith(e)), None)
+        found = wire.endpoint_of(path)
         if len(self._routes) < 1024:  # paths come from clients: keep the memo bounded
             self._routes[path] = found
         return found
@@ -123,13 +125,13 @@ class KineticaApp:
                 # Pollers repeat the very same bytes: a finished run's answer is found without
                 # even decoding the request, as long as the run is still there.
                 hit = self._status_cache.get((encoding, body))
-                if hit is not None and self.model.is_current(hit[0]):
+                if hit is not None and hit[0] == self.model.version:
                     return 200, hit[1]
                 record = codec.decode_request(body, encoding)
                 return 200, self._status(record, body, encoding)
             record = codec.decode_request(body, encoding)
             if endpoint == "/show/system/properties":
-                response = self.model.show_system_properties(record, public_url=public_url)
+                response = self.records.show_system_properties(record, public_url=public_url)
             else:
                 response = self._handlers[endpoint](record)
             return 200, codec.encode_response(response, encoding)
@@ -141,28 +143,17 @@ class KineticaApp:
                                             encoding)
 
     def _status(self, record: dict[str, Any], body: bytes, encoding: str) -> bytes:
-        key = self.model.immutable_status_key(record)
-        payload = wire.codec("/show/proc/status").encode_response(self.model.show_proc_status(record), encoding)
+        view = self.model.show_proc_status(ShowProcStatus.from_record(record))
+        payload = wire.codec("/show/proc/status").encode_response(status_record(view), encoding)
         size = len(body) + len(payload)
-        if key is not None and size <= _STATUS_CACHE_ENTRY_BYTES:
+        if view.final and size <= _STATUS_CACHE_ENTRY_BYTES:
             if self.status_cache_bytes + size > STATUS_CACHE_BYTES:
                 self._status_cache.clear()
                 self.status_cache_bytes = 0
             if (encoding, body) not in self._status_cache:
                 self.status_cache_bytes += size
-            self._status_cache[(encoding, body)] = (key, payload)
+            self._status_cache[(encoding, body)] = (self.model.version, payload)
         return payload
-
-    def dispatch(self, endpoint: str, encoding: str, payload: bytes) -> bytes:
-        """Run one request for a job: the encoded response record, or KineticaError."""
-        if endpoint not in self._handlers:
-            raise KineticaError(f"endpoint {endpoint!r} is not served by this mock")
-        codec = wire.codec(endpoint)
-        try:
-            record = codec.decode_request(payload, encoding)
-        except wire.WireError as exc:
-            raise KineticaError(exc.message) from None
-        return codec.encode_record(self._handlers[endpoint](record), encoding)
 
 
 def create_kinetica_app(model: KineticaModel, *, max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> KineticaApp:

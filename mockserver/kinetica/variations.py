@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
+from mockserver.kinetica.breakers import KineticaCodec, at, ignore_undocumented_values, ok
 from mockserver.kinetica.wire import BINARY, decode_response_record, to_json_form, wrap_binary
-from mockserver.misbehave import Breaker, Exchange
-from mockserver.misbehave_kinetica import ok
-from mockserver.spec.loader import load_schema
-from mockserver.vary import Latitude, reversed_keys
+from mockserver.misbehave import Breaker, BreakerSet, Exchange
+from mockserver.vary import Latitude, LatitudeSet, reversed_keys
 
-__all__ = ["LATITUDES", "VARIATIONS", "ignore_undocumented_values", "segments_for"]
+__all__ = ["KINETICA_LATITUDES", "LATITUDES", "VARIATIONS"]
 
 KIN = "kinetica"
 
@@ -54,18 +52,15 @@ LATITUDES = (
 )
 
 
-def segments_for(choice: str) -> int | None:
-    """The data-segment count a SEGMENTS choice asks for (None: the scenario's own)."""
-    return None if choice == "4" else int(choice)
+def _start_settings(choice: Callable[[str], str]) -> dict[str, Any]:
+    """The Mock settings a start-only choice makes: the data-segment count (the default: the scenario's)."""
+    segments = choice(SEGMENTS)
+    return {} if segments == LATITUDES[4].default else {"segments": int(segments)}
 
 
 # -- helpers ---------------------------------------------------------------------------------------
 def _everywhere(ex: Exchange) -> bool:
     return bool(ex.endpoint)
-
-
-def _at(*endpoints: str) -> Callable[[Exchange], bool]:
-    return lambda ex: ex.endpoint in endpoints
 
 
 def _record_name(endpoint: str) -> str:
@@ -106,31 +101,6 @@ def _job_in_json(ex: Exchange, state: dict[str, Any]) -> None:
     job = ex.data
     record = decode_response_record(job["endpoint"], job["job_response"].encode("latin-1"), BINARY)
     job.update(response_encoding="json", job_response="", job_response_str=json.dumps(to_json_form(record)))
-
-
-# -- option values outside their documented list ----------------------------------------------------
-@cache
-def _documented_values(endpoint: str) -> dict[str, frozenset[str]]:
-    """Per option, the values its page lists ("The supported values are: ..."), lower-cased."""
-    operation = endpoint.strip("/").replace("/", "_")
-    try:
-        schema = load_schema(f"kinetica/{operation}.request.json")
-    except FileNotFoundError:
-        return {}
-    options = schema.get("properties", {}).get("options", {}).get("properties", {})
-    return {name: frozenset(str(v).lower() for v in sub["enum"]) for name, sub in options.items()
-            if isinstance(sub, dict) and "enum" in sub}
-
-
-def ignore_undocumented_values(ex: Exchange, state: dict[str, Any]) -> None:
-    request = ex.request_json if isinstance(ex.request_json, dict) else None
-    options = request.get("options") if request else None
-    if not isinstance(options, dict):
-        return
-    listed = _documented_values(ex.endpoint)
-    for name, value in list(options.items()):
-        if name in listed and isinstance(value, str) and value and value.lower() not in listed[name]:
-            del options[name]  # as if the option had not been given
 
 
 # -- id formats --------------------------------------------------------------------------------------
@@ -254,17 +224,20 @@ VARIATIONS = (
     _variation(ERROR_STATUS, "200", after=_error_status(200)),
     _variation(ERROR_STATUS, "422", after=_error_status(422)),
     # The encoding first: a job answered in JSON is then wrapped in JSON.
-    _variation(JOB_ENCODING, "json", _at("/get/job"), after=_job_in_json),
-    _variation(JOB_RESPONSE, "wrapper", _at("/get/job"), after=_wrap_job_response),
+    _variation(JOB_ENCODING, "json", at("/get/job"), after=_job_in_json),
+    _variation(JOB_RESPONSE, "wrapper", at("/get/job"), after=_wrap_job_response),
     _variation(OPTION_VALUES, "ignore", before=ignore_undocumented_values),
-    _variation(RUN_ID, "uuid", _at("/execute/proc", "/show/proc/status", "/kill/proc", "/show/proc"),
+    _variation(RUN_ID, "uuid", at("/execute/proc", "/show/proc/status", "/kill/proc", "/show/proc"),
                before=_run_ids_in, after=_run_ids_out),
-    _variation(JOB_ID, "large", _at("/create/job", "/get/job"), before=_job_ids_in, after=_job_ids_out),
+    _variation(JOB_ID, "large", at("/create/job", "/get/job"), before=_job_ids_in, after=_job_ids_out),
     _variation(MESSAGES, "reworded", after=_reword),
     _variation(INFO, "extra", after=_extra_info),
     _variation(KEY_ORDER, "reversed", after=_reverse_key_order),
-    _variation(ROLLUP, "error-early", _at("/show/proc/status"), after=_error_early),
-    _variation(KILL_SETTLE, "after-a-moment", _at("/kill/proc", "/show/proc/status"), after=_kill_takes_a_moment),
-    _variation(JOB_ERROR_PAYLOAD, "filled", _at("/get/job"), after=_fill_error_payload),
+    _variation(ROLLUP, "error-early", at("/show/proc/status"), after=_error_early),
+    _variation(KILL_SETTLE, "after-a-moment", at("/kill/proc", "/show/proc/status"), after=_kill_takes_a_moment),
+    _variation(JOB_ERROR_PAYLOAD, "filled", at("/get/job"), after=_fill_error_payload),
 )
 
+
+KINETICA_LATITUDES = LatitudeSet(LATITUDES, BreakerSet(VARIATIONS, KineticaCodec()),
+                                 start_only=frozenset({SEGMENTS}), settings=_start_settings)

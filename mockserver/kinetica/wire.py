@@ -59,6 +59,16 @@ def served_endpoints() -> list[str]:
     return kinetica_endpoints()
 
 
+@cache
+def _by_length() -> list[str]:
+    return sorted(kinetica_endpoints(), key=len, reverse=True)
+
+
+def endpoint_of(path: str) -> str | None:
+    """The served endpoint a path addresses: Kinetica routes on the suffix, so prefixes are allowed."""
+    return next((e for e in _by_length() if path.endswith(e)), None)
+
+
 # -- conversions between the JSON form and the Avro form of a record ----------------------------
 def to_json_form(value: Any) -> Any:
     """Bytes anywhere become latin-1 strings; everything else passes through."""
@@ -140,6 +150,22 @@ def _record_from_json(obj: dict[str, Any], schema: dict[str, Any], where: str) -
             for name, t in fields.items()}
 
 
+def to_avro_form(value: Any, avro_type: Any) -> Any:
+    """The inverse of `to_json_form` for a value of `avro_type`, without checking it: latin-1 strings
+    become bytes where the type says bytes, and fields a record does not have are dropped."""
+    kind = _type_name(avro_type)
+    if kind == "bytes" and isinstance(value, str):
+        return value.encode("latin-1")
+    if kind == "map" and isinstance(value, dict):
+        return {k: to_avro_form(v, avro_type["values"]) for k, v in value.items()}
+    if kind == "array" and isinstance(value, list):
+        return [to_avro_form(v, avro_type["items"]) for v in value]
+    if kind == "record" and isinstance(value, dict):
+        types = {f["name"]: f["type"] for f in avro_type["fields"]}
+        return {k: to_avro_form(v, types[k]) for k, v in value.items() if k in types}
+    return value
+
+
 # -- per-endpoint codecs ------------------------------------------------------------------------
 class Codec:
     """Request decoding and response encoding of one endpoint, with its parsed Avro schemas."""
@@ -167,7 +193,7 @@ class Codec:
         else:
             stream = io.BytesIO(body)
             try:
-                record = fastavro.schemaless_reader(stream, self._request, None)
+                record = _read_record(stream, self._request)
             except Exception as exc:  # fastavro raises EOFError, UnicodeDecodeError, ValueError, ...
                 reason = str(exc) or type(exc).__name__
                 raise WireError(f"request body is not a valid Avro {self.request_name}: {reason}") from None
@@ -192,11 +218,21 @@ class Codec:
             return wrap_json("OK", "", self.response_name, inner.decode("ascii"))
         return wrap_binary("OK", "", self.response_name, inner)
 
-    def wrap(self, inner: bytes, encoding: str) -> bytes:
-        """An OK wrapper around an already-encoded response record."""
-        if encoding == JSON:
-            return wrap_json("OK", "", self.response_name, inner.decode("ascii"))
-        return wrap_binary("OK", "", self.response_name, inner)
+    # Records in their JSON form, unchecked (the misbehaviour layer reads and rewrites them).
+    def read_request(self, body: bytes) -> dict[str, Any]:
+        """An Avro request body in JSON form, without validating it."""
+        record: dict[str, Any] = to_json_form(_read_record(io.BytesIO(body), self._request))
+        return record
+
+    def write_request(self, record: dict[str, Any]) -> bytes:
+        out = io.BytesIO()
+        fastavro.schemaless_writer(out, self._request, to_avro_form(record, self.request_schema))
+        return out.getvalue()
+
+    def write_response(self, record: dict[str, Any]) -> bytes:
+        out = io.BytesIO()
+        fastavro.schemaless_writer(out, self._response, to_avro_form(record, self.response_schema))
+        return out.getvalue()
 
 
 @cache
@@ -215,9 +251,14 @@ def wrap_json(status: str, message: str, data_type: str, data_str: str) -> bytes
 
 
 def wrap_binary(status: str, message: str, data_type: str, data: bytes) -> bytes:
+    return write_wrapper({"status": status, "message": message, "data_type": data_type, "data": data,
+                          "data_str": ""})
+
+
+def write_wrapper(wrapper: dict[str, Any]) -> bytes:
+    """An Avro `gpudb_response` from its fields (`data` as bytes)."""
     out = io.BytesIO()
-    fastavro.schemaless_writer(out, _wrapper(), {"status": status, "message": message,
-                                                 "data_type": data_type, "data": data, "data_str": ""})
+    fastavro.schemaless_writer(out, _wrapper(), wrapper)
     return out.getvalue()
 
 
@@ -229,18 +270,28 @@ def error_response(message: str, encoding: str) -> bytes:
     return wrap_binary("ERROR", message, "none", b"")
 
 
+def _read_record(stream: io.BytesIO, schema: Any) -> dict[str, Any]:
+    record = fastavro.schemaless_reader(stream, schema, None)
+    if not isinstance(record, dict):
+        raise WireError(f"expected an Avro record, read {type(record).__name__}")
+    return record
+
+
 def decode_wrapper(body: bytes, encoding: str) -> dict[str, Any]:
     """Read a response wrapper (for tests and the job dispatcher)."""
     if encoding == JSON:
-        return json.loads(body)
-    return fastavro.schemaless_reader(io.BytesIO(body), _wrapper(), None)
+        wrapper: dict[str, Any] = json.loads(body)
+        return wrapper
+    return _read_record(io.BytesIO(body), _wrapper())
 
 
 def decode_response_record(endpoint: str, payload: bytes | str, encoding: str) -> dict[str, Any]:
     """A response record from its encoded form (`data` or `data_str`)."""
     if encoding == JSON:
-        return json.loads(payload)
-    return fastavro.schemaless_reader(io.BytesIO(payload), codec(endpoint)._response, None)
+        record: dict[str, Any] = json.loads(payload)
+        return record
+    return _read_record(io.BytesIO(payload.encode("latin-1") if isinstance(payload, str) else payload),
+                        codec(endpoint)._response)
 
 
 def encode_request(endpoint: str, record: dict[str, Any], encoding: str) -> bytes:

@@ -1,8 +1,9 @@
 """The PraisonAI async-jobs half of the mock: runs model, two profiles, Starlette app.
 
 Public entry points: `PraisonAIModel` (mockserver.praisonai.models), `create_praisonai_app`
-(mockserver.praisonai.app), `get_profile` / `PROFILES` (mockserver.praisonai.profiles).
-Kept import-light: the scenario registry imports `mockserver.praisonai.scenario` on discovery.
+(mockserver.praisonai.app), `get_profile` / `PROFILES` (mockserver.praisonai.profiles); the API
+registers itself with the mock in mockserver.praisonai.api. Kept import-light: importing one module of
+the package does not import the others.
 """
 
 from __future__ import annotations

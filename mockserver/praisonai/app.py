@@ -96,7 +96,6 @@ class PraisonAIApp:
             ],
             exception_handlers={HTTPException: self._http_error, Exception: self._server_error},
         )
-        self._app.state.praisonai = self
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

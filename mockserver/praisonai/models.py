@@ -13,6 +13,7 @@ changes, and the past never changes: an event at t only affects what happens aft
 
 from __future__ import annotations
 
+import builtins
 import heapq
 import math
 import threading
@@ -318,7 +319,7 @@ class PraisonAIModel:
         offset = (page - 1) * page_size
         return views[offset:offset + page_size], len(views)
 
-    def views(self) -> list[RunView]:
+    def views(self) -> builtins.list[RunView]:
         with self._lock:
             now = self.clock.now()
             return [self._view(r, now) for r in self._by_id.values()]
@@ -353,7 +354,7 @@ class PraisonAIModel:
         later = [t for t in candidates if t > after]
         return min(later) if later else math.inf
 
-    def take_due_webhooks(self, accept: Callable[[RunView], bool] = lambda view: True) -> list[RunView]:
+    def take_due_webhooks(self, accept: Callable[[RunView], bool] = lambda view: True) -> builtins.list[RunView]:
         """Finished runs with a webhook_url not handed out before (deleted ones included); each
         run is handed out once, whether `accept` takes it or not."""
         with self._lock:

@@ -23,7 +23,6 @@ from typing import Any
 
 from mockserver.praisonai.scenario import Behaviour
 
-HINTS = ("mock_steps", "mock_step_seconds", "mock_fail", "mock_result", "mock_hang", "mock_queue_seconds")
 MOCK_FAILURE = "Mock failure"
 
 

@@ -2,7 +2,7 @@
 
 praisonai 4.7.19 validates with FastAPI + pydantic v2 (lax mode), so a bad request gets
 `{"detail": [{"type", "loc", "msg", "input", ["ctx"]}, ...]}` with pydantic's error types and
-messages (observed with fastapi 0.165 / pydantic 2.14; see /work/notes/praisonai-impl.md). This
+messages (observed with fastapi 0.165 / pydantic 2.14 beside praisonai 4.7.19). This
 module reproduces that for the two inputs the API takes - the submit body (models.py:107-125) and
 the list query (router.py:154-157) - in one place, so a profile can re-map statuses, and the
 JSON Schemas under schemas/praisonai/ can be switched in here once they exist.

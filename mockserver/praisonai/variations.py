@@ -1,7 +1,8 @@
 """PraisonAI's latitudes and, for each non-default choice, the rewrite that makes it (see mockserver.vary).
 
 The catalog with sources is `contract_tests.latitudes`; ids and choices match. LAT-PRA-JOB-ID is the
-model's own (`PraisonAIModel(job_id_format=...)`): ids travel in webhooks too, which no rewrite sees.
+model's own (`PraisonAIModel(job_id_format=...)`, chosen when the mock is built): ids travel in
+webhooks too, which no rewrite sees.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from mockserver.misbehave import Breaker, Exchange
-from mockserver.vary import Latitude, reversed_keys
+from mockserver.misbehave import Breaker, BreakerSet, Exchange
+from mockserver.praisonai.breakers import clamp_page_size
+from mockserver.vary import Latitude, LatitudeSet, reversed_keys
 
-__all__ = ["JOB_ID", "LATITUDES", "VARIATIONS", "clamp_page_size"]
+__all__ = ["JOB_ID", "LATITUDES", "PRAISONAI_LATITUDES", "VARIATIONS"]
 
 PRA = "praisonai"
 
@@ -103,12 +105,6 @@ def _micro_offset(ex: Exchange, state: dict[str, Any]) -> None:
                     job[name] = _stamp(job[name])
 
 
-def clamp_page_size(ex: Exchange, state: dict[str, Any]) -> None:
-    size = ex.query_value("page_size")
-    if ex.method == "GET" and size is not None and size.lstrip("-").isdigit():
-        ex.set_query("page_size", str(min(100, max(1, int(size)))))
-
-
 _ENVELOPE = re.compile(rb'(^|\n)data: (\{"event": "(\w+)")')
 
 
@@ -138,3 +134,5 @@ VARIATIONS = (
     Breaker(f"{SSE_FRAMING}=named", PRA, lambda ex: ex.path.endswith("/stream"), chunk=_name_sse_events),
     _variation(LIST_ORDER, "oldest-first", after=_page_reversed),
 )
+
+PRAISONAI_LATITUDES = LatitudeSet(LATITUDES, BreakerSet(VARIATIONS), start_only=frozenset({JOB_ID}))

@@ -49,14 +49,14 @@ def build_files(docs: Path) -> dict[str, str]:
 
     prai = praisonai.build(docs)
     by_key: dict[str, dict[str, Any]] = {}
-    for op in prai.operations:
-        if op.request is not None:
-            by_key[f"{op.name}.request"] = _with_sources(op.request, op.sources)
-        for status, response in op.responses.items():
+    for pop in prai.operations:
+        if pop.request is not None:
+            by_key[f"{pop.name}.request"] = _with_sources(pop.request, pop.sources)
+        for status, response in pop.responses.items():
             if response.schema is not None:
-                by_key[f"{op.name}.{status}"] = _with_sources(response.schema, op.sources)
-        if op.events is not None:
-            by_key[f"{op.name}.events"] = op.events
+                by_key[f"{pop.name}.{status}"] = _with_sources(response.schema, pop.sources)
+        if pop.events is not None:
+            by_key[f"{pop.name}.events"] = pop.events
     if prai.webhook is not None:
         by_key["submit_run.webhook"] = prai.webhook
     for key, schema in by_key.items():

@@ -155,7 +155,7 @@ def _wrapper(pages: list[Page]) -> dict[str, Any]:
         properties: dict[str, Any] = {}
         for name, f in fields.items():
             # data_str is "JSON or String": JSON text of the response record, or "" on error.
-            prop = {"description": prose.clean(f.description).split("\n")[0], "type": "string"}
+            prop: dict[str, Any] = {"description": prose.clean(f.description).split("\n")[0], "type": "string"}
             if name == "status":
                 prop["enum"] = prose.quoted_alternatives(f.description)
             properties[name] = prop

@@ -254,7 +254,7 @@ class PageParser:
             if len(locations) != 1:
                 raise self.error(index, "a <ParamField> needs exactly one of body=, path=, query=, header=")
             location: str | None = locations[0]
-            name = attrs[location]
+            name: str | bool | None = attrs[locations[0]]
         else:
             location, name = None, attrs.get("name")
         if not isinstance(name, str) or not name:

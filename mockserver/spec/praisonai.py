@@ -130,13 +130,13 @@ def _example_status(block: CodeBlock) -> tuple[str, str] | None:
 def _responses(page: Page, name: str, source: dict[str, Any]) -> dict[str, PraisonResponse]:
     examples: dict[str, list[CodeBlock]] = {}
     for block in page.examples("ResponseExample"):
-        status = _example_status(block)
-        if status is None:
+        labelled = _example_status(block)
+        if labelled is None:
             if block.label == "text/event-stream":
-                status = ("200", "Server-Sent Events")
+                labelled = ("200", "Server-Sent Events")
             else:
                 raise PageError(page.file, block.line, f"response example without a status code: {block.label!r}")
-        examples.setdefault(status[0], []).append(block)
+        examples.setdefault(labelled[0], []).append(block)
     success = next((s for s in examples if s.startswith("2")), None)
     if success is None:
         raise PageError(page.file, 1, "no 2xx response example: cannot tell the success status")
@@ -153,7 +153,8 @@ def _responses(page: Page, name: str, source: dict[str, Any]) -> dict[str, Prais
                 "$schema": DIALECT, "title": f"{name}.{status}", "description": description, **schema,
                 "x-source": {**source, "kind": "examples", "lines": [b.line for b in blocks]}})
     table = page.table("Error Responses")
-    for row in table.rows if table else []:
+    for row in table.rows if table is not None else []:
+        assert table is not None
         status = row[0].strip("` ")
         if status not in responses:
             # Only the table names this status: the body shape every documented error shares.
@@ -166,7 +167,8 @@ def _responses(page: Page, name: str, source: dict[str, Any]) -> dict[str, Prais
 
 def _reason(status: str, labels: list[str], page: Page) -> str:
     table = page.table("Error Responses")
-    for row in table.rows if table else []:
+    for row in table.rows if table is not None else []:
+        assert table is not None
         if row[0].strip("` ") == status:
             return row[1]
     return "; ".join(label for label in labels if label) or status

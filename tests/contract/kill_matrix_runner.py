@@ -16,12 +16,12 @@ import sys
 from pathlib import Path
 
 from contract_tests.clauses import clauses_for
-from mockserver.misbehave_breakers import BREAKERS
+from mockserver import registry
 from tests.contract.matrix import run_suite_here
 
 
 def breakable(api: str, profile: str) -> list[str]:
-    available = {b.clause for b in BREAKERS if b.api == api}
+    available = set(registry.get(api).breakers().clauses)
     return [c.id for c in clauses_for(api, profile) if c.id in available]
 
 
@@ -36,7 +36,7 @@ def run_variant(api: str, profile: str, clause: str, out: Path) -> dict[str, obj
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--api", required=True, choices=("kinetica", "praisonai"))
+    parser.add_argument("--api", required=True, choices=registry.names())
     parser.add_argument("--profile", default="impl", choices=("impl", "docs"))
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("clauses", nargs="*")

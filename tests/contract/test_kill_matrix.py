@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from contract_tests.clauses import clauses_for, families
-from mockserver.misbehave_breakers import BREAKERS
+from mockserver import registry
 from tests.contract.matrix import VARIANTS, run_matrix
 from tests.once import once_per_run
 
@@ -41,5 +41,5 @@ def test_each_broken_clause_is_caught(matrix: dict[str, dict[str, dict]], varian
 
 @pytest.mark.parametrize("api", ["kinetica", "praisonai"])
 def test_every_family_has_a_switch(api: str) -> None:
-    switched = {b.clause.rsplit("-", 1)[0] for b in BREAKERS if b.api == api}
+    switched = {c.rsplit("-", 1)[0] for c in registry.get(api).breakers().clauses}
     assert set(families(api)) <= switched, f"families without a misbehaviour switch: {set(families(api)) - switched}"

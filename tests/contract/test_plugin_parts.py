@@ -14,7 +14,6 @@ from contract_tests.kinetica.client import KineticaTarget
 from contract_tests.praisonai.client import PraisonTarget
 from contract_tests.report import ClauseLedger, OutcomeRecord, render_html, render_markdown, write_reports
 from contract_tests.target import Exchange, TargetConfig, parse_header_option
-from mockserver.misbehave import Misbehaviour, MisbehaviourMiddleware
 from mockserver.runtime import Mock
 from mockserver.server import ServerThread
 
@@ -217,9 +216,8 @@ def test_headers_go_with_every_request(kinetica_server: ServerThread) -> None:
 # -- the misbehaviour switch -----------------------------------------------------------------------
 def test_switch_is_set_over_http_and_breaks_only_its_clause() -> None:
     mock = Mock(apis=("praisonai",))
-    misbehaviour = Misbehaviour()
-    app = MisbehaviourMiddleware(mock.asgi("praisonai"), misbehaviour, api="praisonai")
-    with ServerThread(app) as server, httpx.Client(base_url=server.url) as client:
+    misbehaviour = mock.misbehaviour
+    with ServerThread(mock.asgi("praisonai")) as server, httpx.Client(base_url=server.url) as client:
         assert client.get("/health").json()["status"] == "healthy"
         refused = client.post("/_mock/misbehave", json={"clauses": ["PRA-NOPE-001"]})
         assert refused.status_code == 400 and "PRA-HLT-001" in refused.json()["available"]
@@ -232,11 +230,13 @@ def test_switch_is_set_over_http_and_breaks_only_its_clause() -> None:
 
 
 def test_the_plugin_imports_nothing_heavy_until_the_suite_runs() -> None:
-    # Loaded in every pytest run of an environment with the kit: only the standard library and pytest.
+    # Loaded in every pytest run of an environment with the kit: the standard library, pytest, and the
+    # API registry, which names the APIs without importing them.
     import subprocess
     import sys
 
-    heavy = ("httpx", "hypothesis", "schemathesis", "starlette", "uvicorn", "mockserver", "urllib.request", "yaml")
+    heavy = ("httpx", "hypothesis", "schemathesis", "starlette", "uvicorn", "urllib.request", "yaml", "fastavro",
+             "mockserver.runtime", "mockserver.control", "mockserver.kinetica.api", "mockserver.praisonai.api")
     code = f"import sys, contract_tests.plugin; print([m for m in {heavy!r} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True,
                           cwd=Path(__file__).resolve().parents[2])

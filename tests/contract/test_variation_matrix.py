@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from contract_tests.latitudes import BY_ID
-from mockserver.runtime import LATITUDES, VARIATIONS
+from mockserver import registry
+from mockserver.runtime import latitudes
 from tests.contract.matrix import VARIANTS, run_matrix
 from tests.contract.variation_matrix_runner import ALL, BROKEN, FOLLOWS, choices, precision
 from tests.once import once_per_run
@@ -50,17 +51,20 @@ def test_one_broken_clause_fails_that_clause_alone(matrix: dict[str, dict[str, d
 
 
 def test_the_mock_varies_only_catalogued_latitudes_with_their_choices() -> None:
-    for latitude in LATITUDES:
+    for latitude in latitudes():
         entry = BY_ID.get(latitude.id)
         assert entry is not None, f"{latitude.id} is varied by the mock but not in contract_tests.latitudes"
         assert entry.api == latitude.api and entry.choices == latitude.choices, (
             f"{latitude.id}: the mock's choices {latitude.choices} differ from the catalog's {entry.choices}")
 
 
-def test_every_non_default_choice_has_its_rewrite_or_is_the_models() -> None:
-    rewritten = {b.clause for b in VARIATIONS}
-    model_made = {"LAT-KIN-SEGMENTS", "LAT-PRA-JOB-ID"}
-    for latitude in LATITUDES:
-        for choice in latitude.choices[1:]:
-            assert f"{latitude.id}={choice}" in rewritten or latitude.id in model_made, (
-                f"{latitude.id}={choice} has no rewrite in the mock")
+def test_every_non_default_choice_has_its_rewrite_or_is_made_at_start() -> None:
+    for spec in registry.specs():
+        found = spec.latitudes()
+        if found is None:
+            continue
+        rewritten = set(found.rewrites.clauses)
+        for latitude in found.latitudes:
+            for choice in latitude.choices[1:]:
+                assert f"{latitude.id}={choice}" in rewritten or latitude.id in found.start_only, (
+                    f"{latitude.id}={choice} has no rewrite in the mock")

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from contract_tests.latitudes import BY_ID as CATALOG
-from mockserver.runtime import LATITUDES
+from mockserver.runtime import latitudes
 from mockserver.vary import Latitude
 from tests.contract.matrix import run_suite_here
 
@@ -32,7 +32,7 @@ FOLLOWS = {"KIN-KIL-001": ["KIN-KIL-004"]}
 
 def _open(api: str, profile: str) -> list[Latitude]:
     """The latitudes the mock can vary that the profile leaves open (some are the reference's clauses)."""
-    return [lat for lat in LATITUDES if lat.api == api and profile in CATALOG[lat.id].profiles]
+    return [lat for lat in latitudes() if lat.api == api and profile in CATALOG[lat.id].profiles]
 
 
 def choices(api: str, profile: str) -> list[str]:

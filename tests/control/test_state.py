@@ -74,7 +74,7 @@ def test_cancel_a_kinetica_job_and_a_praisonai_run(client, mock) -> None:
     job_id = submit_run(mock, config={"mock_hang": True})
     assert client.post(f"/_mock/praisonai/runs/{job_id}/cancel").json() == {
         "job_id": job_id, "cancelled": True, "status": "cancelled"}
-    assert mock.praisonai.get(job_id).status == "cancelled"
+    assert mock.model("praisonai").get(job_id).status == "cancelled"
     finished = client.post(f"/_mock/praisonai/runs/{job_id}/cancel")
     assert finished.status_code == 409 and "already cancelled" in finished.json()["error"]
 
@@ -101,7 +101,7 @@ def test_action_errors_are_4xx_json_and_change_nothing(client, mock) -> None:
         assert response.status_code == status, (path, response.text)
         assert isinstance(response.json()["error"], str) and response.json()["error"]
     assert client.get("/_mock/state").json()["kinetica"] == before
-    assert {run["status"] for run in mock.praisonai.snapshot()["runs"]} == {"succeeded"}
+    assert {run["status"] for run in mock.model("praisonai").snapshot()["runs"]} == {"succeeded"}
 
 
 def test_unknown_routes_methods_and_apis_answer_json_errors(client) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 
 from mockserver.clock import Clock
 from mockserver.kinetica.models import KineticaModel
+from mockserver.kinetica.records import KineticaRecords
 from mockserver.scenario import ScenarioStore
 
 T0 = 1_700_000_000.0
@@ -26,6 +28,16 @@ def store() -> ScenarioStore:
 @pytest.fixture
 def model(clock: Clock, store: ScenarioStore) -> KineticaModel:
     return KineticaModel(clock, store)
+
+
+_RECORDS: WeakKeyDictionary[KineticaModel, KineticaRecords] = WeakKeyDictionary()
+
+
+def api(model: KineticaModel) -> KineticaRecords:
+    """The model as the HTTP layer speaks to it: Avro-field records in and out (one per model)."""
+    if model not in _RECORDS:
+        _RECORDS[model] = KineticaRecords(model)
+    return _RECORDS[model]
 
 
 def create_proc_req(name: str = "p", mode: str = "distributed", **options: str) -> dict[str, Any]:

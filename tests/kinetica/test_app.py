@@ -16,7 +16,7 @@ from mockserver.kinetica.models import KineticaModel
 from mockserver.server import ServerThread
 from mockserver.spec.loader import kinetica_avro
 from tests.asgi import SyncASGIClient
-from tests.kinetica.conftest import create_proc_req, execute_req, status_req
+from tests.kinetica.conftest import api, create_proc_req, execute_req, status_req
 
 HEADERS = {wire.JSON: {"Content-Type": "application/json"},
            wire.BINARY: {"Content-Type": "application/octet-stream"}}
@@ -276,8 +276,8 @@ def test_job_ends_in_error(client: AppClient, clock: Clock, endpoint: str, data_
 
 def test_lifespan_startup_starts_auto_start_runs(model: KineticaModel) -> None:
     app = create_kinetica_app(model)
-    model.create_proc(create_proc_req())
-    auto = model.execute_proc(execute_req("p", {"hang": "true"}, execute_at_startup="true"))["run_id"]
+    api(model).create_proc(create_proc_req())
+    auto = api(model).execute_proc(execute_req("p", {"hang": "true"}, execute_at_startup="true"))["run_id"]
     assert auto not in model.runs()
     with ServerThread(app):  # uvicorn sends lifespan.startup
         assert auto in model.runs()

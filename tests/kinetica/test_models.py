@@ -20,15 +20,15 @@ from mockserver.kinetica.models import (
     Segment,
 )
 from mockserver.scenario import ScenarioStore
-from tests.kinetica.conftest import T0, create_proc_req, execute_req, kill_req, status_req
+from tests.kinetica.conftest import T0, api, create_proc_req, execute_req, kill_req, status_req
 
 
 def run(model: KineticaModel, name: str = "p", params: dict[str, str] | None = None, **kw: Any) -> str:
-    return model.execute_proc(execute_req(name, params, **kw))["run_id"]
+    return api(model).execute_proc(execute_req(name, params, **kw))["run_id"]
 
 
 def status(model: KineticaModel, run_id: str = "", **options: str) -> dict[str, Any]:
-    return model.show_proc_status(status_req(run_id, **options))
+    return api(model).show_proc_status(status_req(run_id, **options))
 
 
 def statuses(model: KineticaModel, run_id: str) -> dict[str, str]:
@@ -41,21 +41,21 @@ def overall(model: KineticaModel, run_id: str) -> str:
 
 # -- procs ----------------------------------------------------------------------------------------
 def test_create_show_has_delete_proc(model: KineticaModel) -> None:
-    assert model.create_proc(create_proc_req("a"))["proc_name"] == "a"
-    model.create_proc(create_proc_req("b", "nondistributed"))
-    assert model.has_proc({"proc_name": "a", "options": {}})["proc_exists"] is True
-    assert model.has_proc({"proc_name": "zz", "options": {}})["proc_exists"] is False
+    assert api(model).create_proc(create_proc_req("a"))["proc_name"] == "a"
+    api(model).create_proc(create_proc_req("b", "nondistributed"))
+    assert api(model).has_proc({"proc_name": "a", "options": {}})["proc_exists"] is True
+    assert api(model).has_proc({"proc_name": "zz", "options": {}})["proc_exists"] is False
 
-    shown = model.show_proc({"proc_name": "", "options": {}})
+    shown = api(model).show_proc({"proc_name": "", "options": {}})
     assert shown["proc_names"] == ["a", "b"]
     assert shown["execution_modes"] == ["distributed", "nondistributed"]
     assert shown["files"] == [{}, {}]  # files only with include_files
     assert shown["commands"] == ["python", "python"] and shown["args"] == [["p.py"], ["p.py"]]
-    one = model.show_proc({"proc_name": "b", "options": {"include_files": "true"}})
+    one = api(model).show_proc({"proc_name": "b", "options": {"include_files": "true"}})
     assert one["proc_names"] == ["b"] and one["files"] == [{"p.py": b"print(1)\n"}]
 
-    model.delete_proc({"proc_name": "a", "options": {}})
-    assert model.has_proc({"proc_name": "a", "options": {}})["proc_exists"] is False
+    api(model).delete_proc({"proc_name": "a", "options": {}})
+    assert api(model).has_proc({"proc_name": "a", "options": {}})["proc_exists"] is False
 
 
 @pytest.mark.parametrize(("request_", "message"), [
@@ -68,37 +68,37 @@ def test_create_proc_rejects_bad_input_without_change(model: KineticaModel, requ
                                                       message: str) -> None:
     before = model.snapshot()
     with pytest.raises(KineticaError, match=message):
-        model.create_proc(request_)
+        api(model).create_proc(request_)
     assert model.snapshot() == before
 
 
 def test_duplicate_proc_is_an_error(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req("a"))
+    api(model).create_proc(create_proc_req("a"))
     with pytest.raises(KineticaError, match="already exists"):
-        model.create_proc(create_proc_req("a", "nondistributed"))
-    assert model.show_proc({"proc_name": "a", "options": {}})["execution_modes"] == ["distributed"]
+        api(model).create_proc(create_proc_req("a", "nondistributed"))
+    assert api(model).show_proc({"proc_name": "a", "options": {}})["execution_modes"] == ["distributed"]
 
 
 @pytest.mark.parametrize("method", ["show_proc", "delete_proc"])
 def test_unknown_proc_names_are_errors(model: KineticaModel, method: str) -> None:
     with pytest.raises(KineticaError, match="does not exist"):
-        getattr(model, method)({"proc_name": "ghost", "options": {}})
+        getattr(api(model), method)({"proc_name": "ghost", "options": {}})
 
 
 def test_show_proc_rejects_bad_boolean_option(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req("a"))
+    api(model).create_proc(create_proc_req("a"))
     with pytest.raises(KineticaError, match="include_files"):
-        model.show_proc({"proc_name": "a", "options": {"include_files": "yes"}})
+        api(model).show_proc({"proc_name": "a", "options": {"include_files": "yes"}})
 
 
 def test_delete_proc_kills_its_running_runs_only(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req("a"))
-    model.create_proc(create_proc_req("b"))
+    api(model).create_proc(create_proc_req("a"))
+    api(model).create_proc(create_proc_req("b"))
     done = run(model, "a", {"duration_ms": "100"})
     clock.advance(1)
     hanging = run(model, "a", {"hang": "true"})
     other = run(model, "b", {"hang": "true"})
-    model.delete_proc({"proc_name": "a", "options": {}})
+    api(model).delete_proc({"proc_name": "a", "options": {}})
     assert overall(model, done) == COMPLETE
     assert overall(model, hanging) == KILLED
     assert overall(model, other) == RUNNING
@@ -112,7 +112,7 @@ def test_execute_unknown_proc_is_an_error(model: KineticaModel) -> None:
 
 
 def test_run_lifecycle_with_hints(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, "p", {"duration_ms": "2000", "result_rows": "42", "stdout_lines": "4"},
               bin_params={"blob": b"\x00\xff"}, run_tag="nightly")
     first = status(model, rid)
@@ -135,7 +135,7 @@ def test_run_lifecycle_with_hints(model: KineticaModel, clock: Clock) -> None:
 
 
 def test_failing_segments_end_in_error_with_message(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, "p", {"duration_ms": "500", "fail_segments": "0,2", "fail_message": "bad row"})
     clock.advance(0.4)
     assert overall(model, rid) == RUNNING
@@ -148,7 +148,7 @@ def test_failing_segments_end_in_error_with_message(model: KineticaModel, clock:
 
 
 def test_fail_all_uses_default_message(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, "p", {"duration_ms": "0", "fail_segments": "all"})
     answer = status(model, rid)
     assert set(answer["statuses"][rid].values()) == {ERROR}
@@ -180,8 +180,8 @@ def test_overall_status_rollup(segments: list[tuple[float | None, float | None, 
 def test_rollup_through_the_model(model: KineticaModel, clock: Clock, store: ScenarioStore) -> None:
     store.load_dict({"seed": 3, "kinetica": {"segments": 4, "rules": [
         {"match": {"proc": "mixed"}, "duration": {"uniform": [1, 10]}}]}})
-    model.create_proc(create_proc_req("mixed"))
-    model.create_proc(create_proc_req("p"))
+    api(model).create_proc(create_proc_req("mixed"))
+    api(model).create_proc(create_proc_req("p"))
     failed = run(model, "p", {"hang": "true"})
     model.fail_segment_now(failed, 1, "forced")
     assert overall(model, failed) == RUNNING          # one error, the rest still running
@@ -198,27 +198,27 @@ def test_rollup_through_the_model(model: KineticaModel, clock: Clock, store: Sce
 
 
 def test_unknown_run_id_gives_empty_response(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     run(model)
     answer = status(model, "999")
     assert all(answer[key] == {} for key in answer)
 
 
 def test_finished_segments_never_change(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, "p", {"duration_ms": "1000", "stdout_lines": "2", "result_a": "1"})
     clock.advance(1.0)
     finished = status(model, rid)
     assert model.kill_run(rid) is False
     assert model.fail_segment_now(rid, 0, "late") is False
-    assert model.kill_proc(kill_req(rid))["run_ids"] == []
+    assert api(model).kill_proc(kill_req(rid))["run_ids"] == []
     clock.advance(3600)
-    model.delete_proc({"proc_name": "p", "options": {}})
+    api(model).delete_proc({"proc_name": "p", "options": {}})
     assert status(model, rid) == finished
 
 
 def test_output_keeps_only_the_last_max_output_lines(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     default = run(model, "p", {"duration_ms": "0", "stdout_lines": "150", "stderr_lines": "3"})
     small = run(model, "p", {"duration_ms": "0", "stdout_lines": "150"}, max_output_lines="5")
     answer = status(model)
@@ -228,7 +228,7 @@ def test_output_keeps_only_the_last_max_output_lines(model: KineticaModel, clock
 
 
 def test_killed_run_keeps_only_lines_printed_before_the_kill(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, "p", {"duration_ms": "10000", "stdout_lines": "10"})
     clock.advance(4.5)
     model.kill_run(rid)
@@ -238,7 +238,7 @@ def test_killed_run_keeps_only_lines_printed_before_the_kill(model: KineticaMode
 
 def test_input_column_names_filled_for_unmapped_tables(model: KineticaModel, store: ScenarioStore) -> None:
     store.load_dict({"kinetica": {"tables": {"ki_home.t2": ["x", "y"]}}})
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, "p", tables=["t1", "ki_home.t2", "t3"], columns={"t1": ["a"]}, outputs=["out"])
     answer = status(model, rid)
     assert answer["input_table_names"][rid] == ["t1", "ki_home.t2", "t3"]
@@ -247,14 +247,14 @@ def test_input_column_names_filled_for_unmapped_tables(model: KineticaModel, sto
 
 
 def test_column_map_naming_a_table_not_in_the_inputs_is_an_error(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     with pytest.raises(KineticaError, match="not in input_table_names"):
         run(model, "p", tables=["t1"], columns={"t9": ["a"]})
     assert model.snapshot()["runs"] == []
 
 
 def test_nondistributed_runs_one_segment_and_ignores_tables(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req("solo", "nondistributed"))
+    api(model).create_proc(create_proc_req("solo", "nondistributed"))
     rid = run(model, "solo", tables=["t1"], columns={"t9": ["a"]}, outputs=["o"])
     answer = status(model, rid)
     assert list(answer["statuses"][rid]) == ["0"]
@@ -264,32 +264,32 @@ def test_nondistributed_runs_one_segment_and_ignores_tables(model: KineticaModel
 
 
 def test_run_tag_filters_status_and_kill(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     a1 = run(model, "p", {"hang": "true"}, run_tag="a")
     a2 = run(model, "p", {"hang": "true"}, run_tag="a")
     b = run(model, "p", {"hang": "true"}, run_tag="b")
     assert set(status(model, run_tag="a")["overall_statuses"]) == {a1, a2}
     assert status(model, b, run_tag="a")["overall_statuses"] == {}  # id and tag must both match
-    assert model.kill_proc(kill_req(b, run_tag="a"))["run_ids"] == []
-    assert sorted(model.kill_proc(kill_req(run_tag="a"))["run_ids"]) == sorted([a1, a2])
+    assert api(model).kill_proc(kill_req(b, run_tag="a"))["run_ids"] == []
+    assert sorted(api(model).kill_proc(kill_req(run_tag="a"))["run_ids"]) == sorted([a1, a2])
     assert overall(model, b) == RUNNING
 
 
 def test_kill_only_running_runs(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     finished = run(model, "p", {"duration_ms": "100"})
     clock.advance(1)
     running = run(model, "p", {"duration_ms": "5000"})
-    assert model.kill_proc(kill_req("no-such-run"))["run_ids"] == []
-    assert model.kill_proc(kill_req())["run_ids"] == [running]
+    assert api(model).kill_proc(kill_req("no-such-run"))["run_ids"] == []
+    assert api(model).kill_proc(kill_req())["run_ids"] == [running]
     assert overall(model, finished) == COMPLETE
     assert overall(model, running) == KILLED
     assert status(model, running)["messages"][running]["0"] == "proc instance killed"
-    assert model.kill_proc(kill_req())["run_ids"] == []  # nothing left running
+    assert api(model).kill_proc(kill_req())["run_ids"] == []  # nothing left running
 
 
 def test_clear_complete_returns_finished_runs_once(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     done = run(model, "p", {"duration_ms": "100"})
     clock.advance(1)
     busy = run(model, "p", {"hang": "true"})
@@ -304,7 +304,7 @@ def test_clear_complete_returns_finished_runs_once(model: KineticaModel, clock: 
 
 
 def test_queued_segments_are_none_behind_max_concurrency_per_node(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req("q", max_concurrency_per_node="1"))
+    api(model).create_proc(create_proc_req("q", max_concurrency_per_node="1"))
     first = run(model, "q", {"duration_ms": "1000"})
     second = run(model, "q", {"duration_ms": "1000"})
     third = run(model, "q", {"duration_ms": "1000"})
@@ -321,12 +321,28 @@ def test_queued_segments_are_none_behind_max_concurrency_per_node(model: Kinetic
     assert overall(model, third) == COMPLETE
 
 
+def test_reading_a_queue_changes_nothing(model: KineticaModel, clock: Clock) -> None:
+    api(model).create_proc(create_proc_req("q", max_concurrency_per_node="1"))
+    run(model, "q", {"duration_ms": "1000"})
+    queued = run(model, "q", {"duration_ms": "1000"})
+    clock.advance(1.5)
+
+    def plan() -> list[tuple[float | None, float | None, str]]:
+        return [(s.start, s.end, s.final) for r in model._runs.values() for s in r.segments]
+
+    before = plan()
+    assert overall(model, queued) == RUNNING  # the slot freed at T0+1 while nobody was reading
+    assert status(model, queued)["timings"][queued]["0"]["start_time"] == round((T0 + 1.0) * 1000)
+    assert model.snapshot()["runs"][1]["segments"][0]["start"] == T0 + 1.0
+    assert plan() == before
+
+
 def test_killing_a_queued_run_removes_it_from_the_queue(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req("q", max_concurrency_per_node="1"))
+    api(model).create_proc(create_proc_req("q", max_concurrency_per_node="1"))
     first = run(model, "q", {"duration_ms": "1000"})
     queued = run(model, "q", {"duration_ms": "1000"})
     last = run(model, "q", {"duration_ms": "1000"})
-    assert model.kill_proc(kill_req(queued))["run_ids"] == [queued]
+    assert api(model).kill_proc(kill_req(queued))["run_ids"] == [queued]
     assert set(statuses(model, queued).values()) == {KILLED}
     clock.advance(1.0)
     assert overall(model, first) == COMPLETE and overall(model, last) == RUNNING
@@ -334,7 +350,7 @@ def test_killing_a_queued_run_removes_it_from_the_queue(model: KineticaModel, cl
 
 def test_scenario_default_concurrency_applies_to_new_procs(model: KineticaModel, store: ScenarioStore) -> None:
     store.load_dict({"kinetica": {"max_concurrency_per_node": 1, "segments": 2}})
-    model.create_proc(create_proc_req("q"))
+    api(model).create_proc(create_proc_req("q"))
     run(model, "q", {"hang": "true"})
     waiting = run(model, "q")
     assert statuses(model, waiting) == {"0": NONE, "1": NONE}
@@ -347,7 +363,7 @@ def test_rules_apply_and_hints_win(model: KineticaModel, clock: Clock, store: Sc
          "results": {"k": "v"}},
         {"match": {"run_tag": "quick"}, "duration": {"fixed": 1}},
     ]}})
-    model.create_proc(create_proc_req("etl_daily"))
+    api(model).create_proc(create_proc_req("etl_daily"))
     ruled = run(model, "etl_daily", run_tag="quick")
     hinted = run(model, "etl_daily", {"duration_ms": "2000", "fail_segments": "0", "result_k": "w"})
     clock.advance(1.0)
@@ -368,7 +384,7 @@ def test_probability_failures_repeat_under_the_same_seed(clock: Clock) -> None:
         store.load_dict({"seed": seed, "kinetica": {"segments": 16, "defaults": {
             "duration": {"uniform": [1, 2]}, "failure": {"probability": 0.5}}}})
         m = KineticaModel(Clock(T0, frozen=True), store)
-        m.create_proc(create_proc_req())
+        api(m).create_proc(create_proc_req())
         ids = [run(m) for _ in range(3)]
         m.clock.advance(2)
         answer = status(m)
@@ -384,17 +400,17 @@ def test_probability_failures_repeat_under_the_same_seed(clock: Clock) -> None:
 
 def test_hang_runs_until_killed(model: KineticaModel, clock: Clock, store: ScenarioStore) -> None:
     store.load_dict({"kinetica": {"rules": [{"match": {"run_tag": "stuck*"}, "hang": True}]}})
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, run_tag="stuck-1")
     clock.advance(10_000)
     assert overall(model, rid) == RUNNING
-    assert model.kill_proc(kill_req(rid))["run_ids"] == [rid]
+    assert api(model).kill_proc(kill_req(rid))["run_ids"] == [rid]
     assert overall(model, rid) == KILLED
 
 
 def test_duration_after_n_polls(model: KineticaModel, clock: Clock, store: ScenarioStore) -> None:
     store.load_dict({"kinetica": {"rules": [{"match": {"proc": "poller"}, "duration": {"polls": 3}}]}})
-    model.create_proc(create_proc_req("poller"))
+    api(model).create_proc(create_proc_req("poller"))
     rid = run(model, "poller")
     clock.advance(1000)
     assert overall(model, rid) == RUNNING   # poll 1
@@ -410,7 +426,7 @@ def test_duration_after_n_polls(model: KineticaModel, clock: Clock, store: Scena
     ({"hang": "maybe"}, "hang"),
 ])
 def test_bad_hints_are_errors_without_change(model: KineticaModel, params: dict[str, str], message: str) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     before = model.snapshot()
     with pytest.raises(KineticaError, match=message):
         run(model, "p", params)
@@ -425,20 +441,20 @@ def test_bad_hints_are_errors_without_change(model: KineticaModel, params: dict[
 ])
 def test_bad_options_are_errors_without_change(model: KineticaModel, method: str, request_: dict[str, Any],
                                                message: str) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     run(model, "p", {"duration_ms": "0"})
     before = model.snapshot()
     with pytest.raises(KineticaError, match=message):
-        getattr(model, method)(request_)
+        getattr(api(model), method)(request_)
     assert model.snapshot() == before
 
 
 # -- auto-start ------------------------------------------------------------------------------------
 def test_execute_at_startup_records_and_runs_on_start(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     auto = run(model, "p", {"duration_ms": "1000"}, execute_at_startup="true")
     assert status(model)["overall_statuses"] == {}  # not running now
-    assert model.show_proc({"proc_name": "p", "options": {}})["options"][0]["auto_start_run_id"] == auto
+    assert api(model).show_proc({"proc_name": "p", "options": {}})["options"][0]["auto_start_run_id"] == auto
     assert model.startup() == [auto]
     assert overall(model, auto) == RUNNING
     assert model.startup() == []                     # already running
@@ -448,13 +464,13 @@ def test_execute_at_startup_records_and_runs_on_start(model: KineticaModel, cloc
 
 
 def test_clear_execute_at_startup_removes_the_record(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     auto = run(model, "p", {"hang": "true"}, execute_at_startup="true")
     model.startup()
-    answer = model.kill_proc(kill_req(auto, clear_execute_at_startup="true"))
+    answer = api(model).kill_proc(kill_req(auto, clear_execute_at_startup="true"))
     assert answer["run_ids"] == [auto]
     assert overall(model, auto) == KILLED
-    assert "auto_start_run_id" not in model.show_proc({"proc_name": "p", "options": {}})["options"][0]
+    assert "auto_start_run_id" not in api(model).show_proc({"proc_name": "p", "options": {}})["options"][0]
     assert model.restart() == []
 
 
@@ -476,13 +492,13 @@ def job_req(endpoint: str = "/has/proc", encoding: str = "json", **options: str)
 
 
 def get_job(model: KineticaModel, job_id: int, **options: str) -> dict[str, Any]:
-    return model.get_job({"job_id": job_id, "options": dict(options)})
+    return api(model).get_job({"job_id": job_id, "options": dict(options)})
 
 
 def test_job_runs_on_the_clock_to_done(model: KineticaModel, clock: Clock, store: ScenarioStore) -> None:
     store.load_dict({"kinetica": {"jobs": {"duration": 2}}})
-    model.dispatcher = FakeDispatcher()
-    created = model.create_job(job_req())
+    api(model).dispatch = FakeDispatcher()
+    created = api(model).create_job(job_req())
     job_id = created["job_id"]
     assert created["info"]["job_tag"]
     first = get_job(model, job_id)
@@ -498,8 +514,8 @@ def test_job_runs_on_the_clock_to_done(model: KineticaModel, clock: Clock, store
 
 
 def test_binary_job_returns_bytes(model: KineticaModel, clock: Clock) -> None:
-    model.dispatcher = FakeDispatcher()
-    job_id = model.create_job(job_req(encoding="binary"))["job_id"]
+    api(model).dispatch = FakeDispatcher()
+    job_id = api(model).create_job(job_req(encoding="binary"))["job_id"]
     clock.advance(5)
     done = get_job(model, job_id)
     assert done["response_encoding"] == "binary" and done["job_response"] == b"\x02\x04"
@@ -507,9 +523,9 @@ def test_binary_job_returns_bytes(model: KineticaModel, clock: Clock) -> None:
 
 
 def test_job_error_and_cancel(model: KineticaModel, clock: Clock) -> None:
-    model.dispatcher = FakeDispatcher()
-    failing = model.create_job(job_req("/alter/table"))["job_id"]
-    cancelled = model.create_job(job_req())["job_id"]
+    api(model).dispatch = FakeDispatcher()
+    failing = api(model).create_job(job_req("/alter/table"))["job_id"]
+    cancelled = api(model).create_job(job_req())["job_id"]
     clock.advance(0.5)
     assert model.cancel_job(cancelled) is True
     clock.advance(5)
@@ -522,15 +538,15 @@ def test_job_error_and_cancel(model: KineticaModel, clock: Clock) -> None:
 
 
 def test_job_tag_lookup_and_errors(model: KineticaModel) -> None:
-    model.dispatcher = FakeDispatcher()
-    job_id = model.create_job(job_req(job_tag="nightly-1"))["job_id"]
+    api(model).dispatch = FakeDispatcher()
+    job_id = api(model).create_job(job_req(job_tag="nightly-1"))["job_id"]
     assert get_job(model, 0, job_tag="nightly-1")["endpoint"] == "/has/proc"
     before = model.snapshot()
     for bad in (lambda: get_job(model, job_id + 100), lambda: get_job(model, job_id, job_tag="nope"),
-                lambda: model.create_job(job_req(job_tag="nightly-1")),
-                lambda: model.create_job(job_req(job_tag="bad tag!")),
-                lambda: model.create_job(job_req(encoding="snappy")),
-                lambda: model.create_job(job_req(encoding="xml")),
+                lambda: api(model).create_job(job_req(job_tag="nightly-1")),
+                lambda: api(model).create_job(job_req(job_tag="bad tag!")),
+                lambda: api(model).create_job(job_req(encoding="snappy")),
+                lambda: api(model).create_job(job_req(encoding="xml")),
                 lambda: model.cancel_job(999)):
         with pytest.raises(KineticaError):
             bad()
@@ -539,31 +555,31 @@ def test_job_tag_lookup_and_errors(model: KineticaModel) -> None:
 
 def test_jobs_poll_counted(model: KineticaModel, store: ScenarioStore) -> None:
     store.load_dict({"kinetica": {"jobs": {"duration": {"polls": 2}}}})
-    model.dispatcher = FakeDispatcher()
-    job_id = model.create_job(job_req())["job_id"]
+    api(model).dispatch = FakeDispatcher()
+    job_id = api(model).create_job(job_req())["job_id"]
     assert get_job(model, job_id)["job_status"] == "RUNNING"
     assert get_job(model, job_id)["job_status"] == "DONE"
 
 
 # -- system, reset, snapshot ------------------------------------------------------------------------
 def test_system_endpoints(model: KineticaModel) -> None:
-    props = model.show_system_properties({"options": {}}, public_url="http://10.0.0.5")["property_map"]
+    props = api(model).show_system_properties({"options": {}}, public_url="http://10.0.0.5")["property_map"]
     version = props["version.gpudb_core_version"]
     assert len(version.split(".")) == 4 and all(p.isdigit() for p in version.split("."))
     assert props["conf.host0_public_urls"] == "http://10.0.0.5"
-    system = model.show_system_status({"options": {}})["status_map"]["system"]
+    system = api(model).show_system_status({"options": {}})["status_map"]["system"]
     assert json.loads(system) == {"status": "running"}
 
 
 def test_reset_forgets_everything(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     run(model)
-    model.dispatcher = FakeDispatcher()
-    model.create_job(job_req())
+    api(model).dispatch = FakeDispatcher()
+    api(model).create_job(job_req())
     model.reset()
     snap = model.snapshot()
     assert (snap["procs"], snap["runs"], snap["jobs"]) == ([], [], [])
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     assert run(model) not in {r["run_id"] for r in snap["runs"]}
 
 
@@ -573,18 +589,17 @@ def test_run_and_job_ids_are_never_handed_out_twice_in_a_process(clock: Clock, s
     jobs: list[int] = []
     for _ in range(3):
         for model in (KineticaModel(clock, store), KineticaModel(clock, store)):
-            model.dispatcher = FakeDispatcher()
             for _ in range(2):
-                model.create_proc(create_proc_req())
+                api(model).create_proc(create_proc_req())
                 runs += [run(model), run(model)]
-                jobs.append(model.create_job(job_req())["job_id"])
+                jobs.append(api(model).create_job(job_req())["job_id"])
                 model.reset()
     assert len(set(runs)) == len(runs) and len(set(jobs)) == len(jobs)
     assert all(r.isdigit() for r in runs) and all(isinstance(j, int) for j in jobs)
 
 
 def test_snapshot_is_json_and_shows_segments(model: KineticaModel, clock: Clock) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, "p", {"duration_ms": "1000", "stdout_lines": "20", "fail_segments": "1"})
     clock.advance(1)
     snap = json.loads(json.dumps(model.snapshot()))
@@ -595,7 +610,7 @@ def test_snapshot_is_json_and_shows_segments(model: KineticaModel, clock: Clock)
 
 
 def test_control_helpers_check_their_arguments(model: KineticaModel) -> None:
-    model.create_proc(create_proc_req())
+    api(model).create_proc(create_proc_req())
     rid = run(model, "p", {"hang": "true"})
     with pytest.raises(KineticaError):
         model.kill_run("nope")

@@ -1,0 +1,55 @@
+"""PraisonAI as the registry sees it: model, app, scenario section, port, control actions, breakers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.auth import json_detail_rejection
+from mockserver.misbehave import BreakerSet
+from mockserver.praisonai.app import create_praisonai_app
+from mockserver.praisonai.breakers import PRAISONAI
+from mockserver.praisonai.models import PraisonAIModel, RunFinished
+from mockserver.praisonai.variations import JOB_ID, PRAISONAI_LATITUDES
+from mockserver.registry import ActionError, ActionParam, ApiContext, ApiPart, ApiSpec, ControlAction, register
+
+
+def build(context: ApiContext) -> ApiPart:
+    model = PraisonAIModel(context.clock, context.scenario, profile=context.profile,
+                           allow_loopback_webhooks=context.allow_loopback_webhooks,
+                           webhook_allow=context.webhook_allow,
+                           job_id_format=context.latitude_choices.get(JOB_ID, "run_hex"), **context.options)
+    return ApiPart(model, create_praisonai_app(model), json_detail_rejection)
+
+
+def cancel_run(model: PraisonAIModel, job_id: str) -> dict[str, Any]:
+    """Cancel a queued or running run; 404 if unknown, 409 if it has already finished."""
+    try:
+        view = model.cancel(job_id)
+    except LookupError:
+        raise ActionError(f"no PraisonAI run {job_id!r}", 404) from None
+    except RunFinished as exc:
+        raise ActionError(str(exc), 409) from None
+    return {"job_id": job_id, "cancelled": True, "status": view.status}
+
+
+def breakers() -> BreakerSet:
+    return PRAISONAI
+
+
+SPEC = register(ApiSpec(
+    name="praisonai",
+    title="PraisonAI",
+    default_port=8005,
+    build=build,
+    clause_prefix="PRA",
+    suite_target="contract_tests.praisonai.client:PraisonTarget",
+    scenario_module="mockserver.praisonai.scenario",
+    actions=(
+        ControlAction("cancel_run", "runs/{job_id}/cancel", "Cancel a PraisonAI run", cancel_run,
+                      (ActionParam("job_id", "PraisonAI run (job) id"),),
+                      errors={"400": "the action does not apply", "404": "no such id, or that API is not served",
+                              "409": "the run has already finished"}),
+    ),
+    breakers=breakers,
+    latitudes=lambda: PRAISONAI_LATITUDES,
+))

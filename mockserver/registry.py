@@ -1,0 +1,231 @@
+"""The API registry: every API the mock serves is one package that registers one `ApiSpec`.
+
+A spec says everything the shared machinery needs to know about its API: how to build its model
+and ASGI app, its scenario section, default port, control actions, breakers (and, later,
+latitudes), the prefix of its contract clause ids, and the conformance suite's target class and
+fixture name. `Mock`, the control plane, the CLI, the inspector's data and the pytest plugin loop
+over the registry and never name an API.
+
+Where specs come from (`specs()` looks once per process, then on every `register`):
+- every subpackage of `mockserver` that has an `api` module (`mockserver/<api>/api.py`);
+- modules named by the `mockserver.apis` entry point group (APIs shipped by other distributions);
+- modules listed in `MOCKSERVER_APIS` (comma-separated), e.g. an API kept with a project's tests.
+Each such module calls `register(SPEC)` when imported.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pkgutil
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib.machinery import PathFinder
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING, Any
+
+from mockserver.auth import Rejection, json_detail_rejection
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+    from mockserver.clock import Clock
+    from mockserver.misbehave import BreakerSet
+    from mockserver.scenario import ScenarioStore
+    from mockserver.vary import LatitudeSet
+
+__all__ = [
+    "ActionError",
+    "ActionParam",
+    "ApiContext",
+    "ApiPart",
+    "ApiSpec",
+    "ControlAction",
+    "declared_names",
+    "get",
+    "names",
+    "register",
+    "registered",
+    "specs",
+    "unregister",
+]
+
+ENV_VAR = "MOCKSERVER_APIS"
+ENTRY_POINT_GROUP = "mockserver.apis"
+
+# -- what an API contributes --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ApiContext:
+    """What a spec's `build` gets from the mock: the shared clock and scenario, and settings."""
+
+    clock: Clock
+    scenario: ScenarioStore
+    profile: str = "impl"
+    allow_loopback_webhooks: bool = False
+    options: Mapping[str, Any] = field(default_factory=dict)  # this API's own, from Mock(api_options=...)
+    max_body_bytes: int | None = None            # the door's limit, for an app that reads bodies itself
+    webhook_allow: tuple[str, ...] = ()          # networks (CIDR) webhooks may reach beyond public ones
+    latitude_choices: Mapping[str, str] = field(default_factory=dict)  # start-only choices in force
+
+
+@dataclass
+class ApiPart:
+    """One API inside a mock: its model (HTTP-free) and the ASGI app that serves it."""
+
+    model: Any
+    app: ASGIApp
+    reject: Rejection = json_detail_rejection      # the body of a 401 in this API's own error shape
+    error_body: Rejection = json_detail_rejection  # any other refusal at the door, in that shape
+
+
+class ActionError(Exception):
+    """A control action that cannot be done: `message`, answered with HTTP `status`."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ActionParam:
+    name: str
+    description: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+
+
+@dataclass(frozen=True)
+class ControlAction:
+    """An operation on one API's model offered by the control plane (what the inspector's buttons do).
+
+    Served at `POST /_mock/<api>/<path>`, and from Python as `mock.act(api, name, **arguments)`.
+    `run(model, **arguments)` gets the path parameters (as text over HTTP) and, when the action takes
+    a body, its JSON members; it answers JSON-ready data or raises `ActionError`.
+    """
+
+    name: str
+    path: str
+    summary: str
+    run: Callable[..., dict[str, Any]]
+    parameters: tuple[ActionParam, ...] = ()
+    body: Mapping[str, Any] | None = None  # JSON Schema of an optional JSON object body
+    errors: Mapping[str, str] = field(default_factory=dict)  # status -> when (OpenAPI)
+
+
+def _no_breakers() -> BreakerSet | None:
+    return None
+
+
+def _no_latitudes() -> LatitudeSet | None:
+    return None
+
+
+@dataclass(frozen=True)
+class ApiSpec:
+    """One API, as the shared machinery sees it."""
+
+    name: str                                   # `kinetica`: CLI `--kinetica-port`, `Mock(apis=[...])`
+    title: str                                  # `Kinetica`: for people
+    default_port: int
+    build: Callable[[ApiContext], ApiPart]      # a fresh model and the app serving it
+    clause_prefix: str                          # contract clause ids of this API start with it
+    suite_target: str = ""                      # "module:Class", the conformance suite's Target
+    scenario_module: str | None = None          # imported to register the API's scenario section
+    scenario_settings: Mapping[str, str] = field(default_factory=dict)  # Mock setting -> section key
+    actions: tuple[ControlAction, ...] = ()
+    breakers: Callable[[], BreakerSet | None] = _no_breakers  # loaded on first use
+    latitudes: Callable[[], LatitudeSet | None] = _no_latitudes  # choices the contract leaves open
+
+    @property
+    def fixture(self) -> str:
+        """The pytest fixture of a running mock of this API (the plugin finds it without importing the API)."""
+        return f"{self.name}_mock"
+
+    def action(self, name: str) -> ControlAction | None:
+        return next((a for a in self.actions if a.name == name), None)
+
+
+# -- the registry -------------------------------------------------------------------------------------
+_SPECS: dict[str, ApiSpec] = {}
+_LOCK = threading.RLock()
+_discovered = False
+
+
+def register(spec: ApiSpec) -> ApiSpec:
+    """Add (or replace) an API. Called by the API's module when it is imported."""
+    with _LOCK:
+        _SPECS[spec.name] = spec
+    return spec
+
+
+def unregister(name: str) -> None:
+    with _LOCK:
+        _SPECS.pop(name, None)
+
+
+@contextmanager
+def registered(spec: ApiSpec) -> Iterator[ApiSpec]:
+    """`spec` registered for the duration of a `with` block (tests)."""
+    register(spec)
+    try:
+        yield spec
+    finally:
+        unregister(spec.name)
+
+
+def _builtin_names() -> list[str]:
+    """The packages `mockserver/<name>/` that hold an `api` module (found without importing it)."""
+    import mockserver
+
+    # Looked up on disk, not imported: importing a subpackage (control/, spec/) would cost every
+    # pytest run of a user's environment (the plugin asks).
+    return [info.name for info in pkgutil.iter_modules(mockserver.__path__)
+            if info.ispkg and PathFinder.find_spec("api", [os.path.join(mockserver.__path__[0], info.name)])]
+
+
+def _extra_modules() -> list[str]:
+    """APIs from other distributions (entry points) and from `MOCKSERVER_APIS`."""
+    found = [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    return found + [name.strip() for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
+
+
+def _discover() -> None:
+    global _discovered
+    with _LOCK:
+        if _discovered:
+            return
+        _discovered = True
+        for module in [f"mockserver.{name}.api" for name in _builtin_names()] + _extra_modules():
+            importlib.import_module(module)
+
+
+def declared_names() -> tuple[str, ...]:
+    """Every API's name, importing none of the built-in ones (an API named `x` is the package
+    `mockserver/x/`): what the pytest plugin needs in every pytest run of a user's environment, where
+    importing the mock would slow each run. APIs from elsewhere are imported to learn their names."""
+    builtin = _builtin_names()
+    for module in _extra_modules():
+        importlib.import_module(module)
+    with _LOCK:
+        others = [name for name in _SPECS if name not in builtin]
+    return (*builtin, *others)
+
+
+def specs() -> list[ApiSpec]:
+    """Every registered API, built-in ones in name order first."""
+    _discover()
+    with _LOCK:
+        return list(_SPECS.values())
+
+
+def names() -> tuple[str, ...]:
+    return tuple(spec.name for spec in specs())
+
+
+def get(name: str) -> ApiSpec:
+    for spec in specs():
+        if spec.name == name:
+            return spec
+    raise KeyError(f"no API {name!r}; registered: {', '.join(names()) or 'none'}")
