@@ -155,10 +155,10 @@ class Mock:
         self.specs = {api: known[api] for api in self.apis}
         self.latitude_sets: dict[str, LatitudeSet] = {}
         for api, spec in self.specs.items():
-            found_latitudes = spec.latitudes()
-            if found_latitudes is not None:
-                self.latitude_sets[api] = found_latitudes
-        self.variation = Variation([lat for found in self.latitude_sets.values() for lat in found.latitudes], vary)
+            latitude_set = spec.latitudes()
+            if latitude_set is not None:
+                self.latitude_sets[api] = latitude_set
+        self.variation = Variation([lat for ls in self.latitude_sets.values() for lat in ls.latitudes], vary)
         self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
         self._started_frozen = self.clock.frozen
         started_from: Path | None = None
@@ -171,9 +171,9 @@ class Mock:
             started = Scenario.from_file(started_from)
         adjust = None
         settings: dict[str, Any] = {}
-        for found in self.latitude_sets.values():  # start-only choices that are Mock settings
-            if found.settings is not None:
-                settings.update(found.settings(self.variation.choice))
+        for latitude_set in self.latitude_sets.values():  # start-only choices that are Mock settings
+            if latitude_set.settings is not None:
+                settings.update(latitude_set.settings(self.variation.choice))
         if segments is not None:
             settings["segments"] = segments
         if any(value is not None for value in settings.values()):
@@ -289,7 +289,7 @@ class Mock:
     # -- latitudes ---------------------------------------------------------------------------------
     @property
     def start_only_latitudes(self) -> frozenset[str]:
-        return frozenset(lat for found in self.latitude_sets.values() for lat in found.start_only)
+        return frozenset(lat for ls in self.latitude_sets.values() for lat in ls.start_only)
 
     def vary_info(self) -> dict[str, Any]:
         info = self.variation.describe()

@@ -122,8 +122,11 @@ def _stays_cancelled(pra: PraisonTarget, job_id: str) -> None:
     history = History(job_id, pra.profile)
     if pra.profile == "docs":
         # A running job "may take a moment to stop" (cancel-run.mdx:83): wait for it, watching each step.
-        pra.wait_for(lambda: history.observe(pra.status(job_id)) or history.statuses[-1],
-                     lambda status: status == "cancelled", what=f"job {job_id} to stop after its cancel")
+        def observed() -> str:
+            history.observe(pra.status(job_id))
+            return history.statuses[-1]
+
+        pra.wait_for(observed, lambda status: status == "cancelled", what=f"job {job_id} to stop after its cancel")
     else:  # the reference marks it cancelled at once (executor.py:210-212)
         history.observe(pra.status(job_id))
     pra.pass_time(5 * pra.unit)
