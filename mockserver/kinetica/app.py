@@ -143,7 +143,9 @@ class KineticaApp:
                                             encoding)
 
     def _status(self, record: dict[str, Any], body: bytes, encoding: str) -> bytes:
-        view = self.model.show_proc_status(ShowProcStatus.from_record(record))
+        request = ShowProcStatus.from_record(record)
+        self.model.count_poll(request)
+        view = self.model.show_proc_status(request)
         payload = wire.codec("/show/proc/status").encode_response(status_record(view), encoding)
         size = len(body) + len(payload)
         if view.final and size <= _STATUS_CACHE_ENTRY_BYTES:

@@ -496,14 +496,21 @@ class KineticaModel:
             results=dict(behaviour.results or {}), stdout=behaviour.stdout or (),
             stderr=behaviour.stderr or ())
 
+    def count_poll(self, request: ShowProcStatus) -> None:
+        """A status poll, as an event: segments whose duration is counted in polls end after N of
+        them. The HTTP layer records it before it reads, so that reading changes nothing."""
+        with self._lock:
+            now = self._now()
+            for run in self._select(request.run_id, request.run_tag):
+                if run.final_slice is None and any([segment.poll(now) for segment in run.segments]):
+                    self.version += 1  # one may have ended a segment and freed a slot
+                    self._replan(run.proc, now)
+
     def show_proc_status(self, request: ShowProcStatus) -> StatusView:
+        """The selected runs' status (clear_complete, when asked, removes the finished ones)."""
         with self._lock:
             now = self._now()
             runs = self._select(request.run_id, request.run_tag)
-            for run in runs:
-                if run.final_slice is None and any([segment.poll(now) for segment in run.segments]):
-                    self.version += 1  # a poll counts; one may have ended a segment and freed a slot
-                    self._replan(run.proc, now)
             view = StatusView({run.run_id: run.status_slice(now) for run in runs},
                               final=all(run.final_slice is not None for run in runs) and not request.clear_complete)
             if request.clear_complete:
@@ -619,6 +626,18 @@ class KineticaModel:
             self.version += 1
             return JobCreated(job_id, tag)
 
+    def count_job_poll(self, request: GetJob) -> None:
+        """A /get/job poll, as an event (jobs whose duration is counted in polls); unknown ids are the
+        read's to refuse."""
+        with self._lock:
+            job_id = self._job_tags.get(request.tag) if request.tag else request.job_id
+            job = self._jobs.get(job_id) if job_id is not None else None
+            if job is not None and job.polls_needed is not None and job.end is None and job.cancelled_at is None:
+                job.polls_seen += 1
+                self.version += 1
+                if job.polls_seen >= job.polls_needed:
+                    job.end = self.clock.now()
+
     def get_job(self, request: GetJob) -> JobView:
         with self._lock:
             if request.tag:
@@ -631,11 +650,6 @@ class KineticaModel:
                     raise KineticaError(f"Job {request.job_id} does not exist")
                 job = found
             now = self.clock.now()
-            if job.polls_needed is not None and job.end is None and job.cancelled_at is None:
-                job.polls_seen += 1
-                self.version += 1
-                if job.polls_seen >= job.polls_needed:
-                    job.end = now
             status = job.status(now)
             return JobView(job.endpoint, status, job.progress(now), job.encoding,
                            job.response if status == JOB_DONE else b"", job.error_message, job.tag)

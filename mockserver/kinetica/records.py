@@ -73,7 +73,9 @@ class KineticaRecords:
         return {"run_id": self.model.execute_proc(ExecuteProc.from_record(record)), "info": {}}
 
     def show_proc_status(self, record: Record) -> Record:
-        return status_record(self.model.show_proc_status(ShowProcStatus.from_record(record)))
+        request = ShowProcStatus.from_record(record)
+        self.model.count_poll(request)
+        return status_record(self.model.show_proc_status(request))
 
     def kill_proc(self, record: Record) -> Record:
         return {"run_ids": self.model.kill_proc(KillProc.from_record(record)), "info": {}}
@@ -87,7 +89,9 @@ class KineticaRecords:
                 "info": {"job_tag": created.tag, "query_id": f"mock-query-{created.job_id}"}}
 
     def get_job(self, record: Record) -> Record:
-        job = self.model.get_job(GetJob.from_record(record))
+        request = GetJob.from_record(record)
+        self.model.count_job_poll(request)
+        job = self.model.get_job(request)
         done = job.status == JOB_DONE
         return {
             "endpoint": job.endpoint,

@@ -310,4 +310,4 @@ def test_a_body_the_client_abandons_is_never_acted_on(app: KineticaApp, model: K
     scope = {"type": "http", "method": "POST", "path": "/create/proc", "headers": [
         (b"content-type", b"application/json"), (b"content-length", b"100")]}
     asyncio.run(app(scope, receive, send))
-    assert sent == [] and model.has_proc({"proc_name": "half", "options": {}})["proc_exists"] is False
+    assert sent == [] and model.has_proc("half") is False

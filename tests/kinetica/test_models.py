@@ -19,6 +19,7 @@ from mockserver.kinetica.models import (
     Run,
     Segment,
 )
+from mockserver.kinetica.requests import ShowProcStatus
 from mockserver.scenario import ScenarioStore
 from tests.kinetica.conftest import T0, api, create_proc_req, execute_req, kill_req, status_req
 
@@ -417,6 +418,21 @@ def test_duration_after_n_polls(model: KineticaModel, clock: Clock, store: Scena
     assert overall(model, rid) == RUNNING   # poll 2
     assert overall(model, rid) == COMPLETE  # poll 3 ends it
     assert overall(model, rid) == COMPLETE
+
+
+def test_a_poll_is_an_event_and_reading_the_status_changes_nothing(model: KineticaModel, clock: Clock,
+                                                                     store: ScenarioStore) -> None:
+    store.load_dict({"kinetica": {"rules": [{"match": {"proc": "poller"}, "duration": {"polls": 1}}]}})
+    api(model).create_proc(create_proc_req("poller"))
+    rid = run(model, "poller")
+    clock.advance(1000)
+    request = ShowProcStatus.from_record({"run_id": rid, "options": {}})
+    version = model.version
+    for _ in range(3):  # reads alone never end a run counted in polls
+        assert model.show_proc_status(request).runs[rid]["overall_statuses"] == RUNNING
+    assert model.version == version
+    model.count_poll(request)
+    assert model.show_proc_status(request).runs[rid]["overall_statuses"] == COMPLETE
 
 
 @pytest.mark.parametrize(("params", "message"), [
