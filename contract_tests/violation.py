@@ -19,23 +19,41 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["Advice", "ClauseViolation", "advise", "checking", "take_advice", "violated_clauses"]
+__all__ = ["Advice", "ClauseViolation", "advise", "checking", "precondition", "take_advice", "violated_clauses"]
 
 
 class ClauseViolation(AssertionError):
-    def __init__(self, clauses: tuple[str, ...], message: str) -> None:
+    def __init__(self, clauses: tuple[str, ...], message: str, *, precondition: bool = False) -> None:
         super().__init__(f"[{', '.join(clauses)}] {message}")
         self.clauses = clauses
+        self.precondition = precondition
+        self.message = message
 
 
 @contextmanager
 def checking(*clauses: str) -> Iterator[None]:
+    """Pin a failed assertion inside on `clauses`. A more specific pin inside stands, but for a
+    helper's precondition: a test that checks that very call says what it is about."""
+    try:
+        yield
+    except ClauseViolation as violation:
+        if violation.precondition:
+            raise ClauseViolation(clauses, violation.message) from violation
+        raise
+    except AssertionError as exc:
+        raise ClauseViolation(clauses, str(exc)) from exc
+
+
+@contextmanager
+def precondition(*clauses: str) -> Iterator[None]:
+    """Like `checking`, for what a helper needs to be true (a submit answers, a run can be read):
+    a test that fails there is blocked by that clause, unless it is checking that call itself."""
     try:
         yield
     except ClauseViolation:
         raise
     except AssertionError as exc:
-        raise ClauseViolation(clauses, str(exc)) from exc
+        raise ClauseViolation(clauses, str(exc), precondition=True) from exc
 
 
 def violated_clauses(exc: BaseException | None) -> set[str] | None:

@@ -16,7 +16,7 @@ from typing import Any
 import fastavro
 
 from contract_tests.target import Target
-from contract_tests.violation import checking
+from contract_tests.violation import precondition
 from mockserver.resources import fixtures_dir
 from mockserver.spec.loader import kinetica_avro, kinetica_wrapper_avro
 
@@ -193,7 +193,7 @@ class KineticaTarget(Target):
     def create_proc(self, *, distributed: bool = True, name: str | None = None) -> str:
         name = name or self.unique("proc")
         files, command, args = self.udf_files()
-        with checking("KIN-PRC-001"):
+        with precondition("KIN-PRC-001"):
             self.call("/create/proc", {
                 "proc_name": name, "execution_mode": "distributed" if distributed else "nondistributed",
                 "files": files, "command": command, "args": args, "options": {},
@@ -231,7 +231,7 @@ class KineticaTarget(Target):
         body = {"proc_name": proc, "params": params or {}, "bin_params": {}, "input_table_names": [],
                 "input_column_names": {}, "output_table_names": [], "options": options or {}}
         body.update(extra)
-        with checking("KIN-EXE-001"):
+        with precondition("KIN-EXE-001"):
             data = self.call("/execute/proc", body, encoding=encoding).expect_ok()
             run_id = data.get("run_id")
             assert isinstance(run_id, str) and run_id, f"expected a non-empty run_id; got {data!r}"
@@ -240,12 +240,12 @@ class KineticaTarget(Target):
     def status(self, run_id: str = "", options: dict[str, str] | None = None, *,
                encoding: str = JSON) -> dict[str, Any]:
         # Any run_id is answered OK: its status, or nothing when it is unknown (KIN-SPS-002).
-        with checking("KIN-SPS-002" if run_id else "KIN-SPS-003"):
+        with precondition("KIN-SPS-002" if run_id else "KIN-SPS-003"):
             return self.call("/show/proc/status", {"run_id": run_id, "options": options or {}},
                              encoding=encoding).expect_ok()
 
     def kill(self, run_id: str = "", options: dict[str, str] | None = None) -> list[str]:
-        with checking("KIN-KIL-002" if run_id else "KIN-KIL-003"):  # any run_id is answered OK
+        with precondition("KIN-KIL-002" if run_id else "KIN-KIL-003"):  # any run_id is answered OK
             data = self.call("/kill/proc", {"run_id": run_id, "options": options or {}}).expect_ok()
         return list(data.get("run_ids", []))
 

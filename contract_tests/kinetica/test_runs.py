@@ -107,9 +107,10 @@ def test_executing_an_unknown_proc_is_an_error(kin: KineticaTarget) -> None:
 def test_nondistributed_proc_ignores_table_parameters(kin: KineticaTarget) -> None:
     proc = kin.create_proc(distributed=False)
     missing = kin.unique("no_such_table")
-    run_id = kin.execute(proc, kin.hinted(units=1) if kin.hints_honoured() else {},
-                         input_table_names=[missing], input_column_names={missing: ["c"]},
-                         output_table_names=[kin.unique("no_such_output")])
+    with checking("KIN-EXE-003"):  # the execution itself is what this clause is about
+        run_id = kin.execute(proc, kin.hinted(units=1) if kin.hints_honoured() else {},
+                             input_table_names=[missing], input_column_names={missing: ["c"]},
+                             output_table_names=[kin.unique("no_such_output")])
     kin.kill(run_id)
 
 
@@ -204,8 +205,9 @@ def test_execute_at_startup_is_reported_by_show_proc_and_cleared_by_kill(kin: Ki
 @clause("KIN-EXE-010")
 def test_cache_options_are_accepted_and_ignored(kin: KineticaTarget) -> None:
     proc = kin.create_proc()
-    run_id = kin.execute(proc, options={"cache_input": "true", "use_cached_input": "true"})
-    assert run_id in kin.status(run_id)["overall_statuses"]
+    with checking("KIN-EXE-010"):
+        run_id = kin.execute(proc, options={"cache_input": "true", "use_cached_input": "true"})
+        assert run_id in kin.status(run_id)["overall_statuses"]
     kin.kill(run_id)
 
 

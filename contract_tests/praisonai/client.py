@@ -14,7 +14,7 @@ import httpx
 from httpx_sse import connect_sse
 
 from contract_tests.target import Target
-from contract_tests.violation import checking
+from contract_tests.violation import precondition
 
 RUNS = "/api/v1/runs"
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -81,7 +81,7 @@ class PraisonTarget(Target):
 
     def submit_ok(self, prompt: str = "contract test", **kwargs: Any) -> dict[str, Any]:
         response = self.submit(prompt, **kwargs)
-        with checking("PRA-SUB-001"):  # what every test that submits a run stands on
+        with precondition("PRA-SUB-001"):  # what every test that submits a run stands on
             assert response.status_code == 202, f"expected 202 from submit; got {response.status_code} {response.text}"
             body = response.json()
             assert isinstance(body.get("job_id"), str) and body["job_id"], f"expected a job_id; got {body!r}"
@@ -92,7 +92,7 @@ class PraisonTarget(Target):
 
     def status(self, job_id: str) -> dict[str, Any]:
         response = self.get(job_id)
-        with checking("PRA-STA-001"):
+        with precondition("PRA-STA-017"):  # a job handed out stays answerable until deleted
             assert response.status_code == 200, f"expected 200 for the status of {job_id}; got {response.status_code}"
             return dict(response.json())
 

@@ -112,7 +112,7 @@ def test_cancel_a_running_job_impl(pra_hints: PraisonTarget) -> None:
     with checking("PRA-CAN-001I"):
         assert response.status_code == 200, f"expected 200; got {response.status_code} {response.text}"
         body = response.json()
-        check_status_object(body, job_id)
+        check_status_object(body, job_id, about="PRA-CAN-001I")  # the cancel answers the status object
         assert body["status"] == "cancelled", f"expected the status object to say cancelled; got {body}"
     _stays_cancelled(pra, job_id)
 
