@@ -3,6 +3,10 @@ generator of their contract schemas.
 
 The public surface: `Mock` (everything one mock holds, served in-process through `Mock.asgi(api)`),
 `MockServer` (a `Mock` on real sockets) and `Clock` (the virtual time every model reads).
+
+PYTEST_DONT_REWRITE: the `contract-tests` script reads the API registry before pytest starts (its
+options name the APIs); this package has no assertions to rewrite, and the marker keeps pytest from
+warning that it cannot.
 """
 
 from __future__ import annotations
