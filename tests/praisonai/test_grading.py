@@ -8,6 +8,7 @@ praisonai-code's `JobsHandler`) are graded as they are.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -182,9 +183,8 @@ def test_a_stream_cut_before_its_end_needs_a_later_look(praisonai_mock) -> None:
     journaled(praisonai_mock, f"{RUNS}/{job_id}/stream")
     assert by_rule(praisonai_mock.verdicts())["PRA-CLIENT-STREAM"].failed
     praisonai_mock.clock.advance(60)
-    with http(praisonai_mock, "reader") as client:
-        with client.stream("GET", f"{RUNS}/{job_id}/stream") as stream:
-            list(stream.iter_lines())            # reconnected: the run is over, the stream says so
+    with http(praisonai_mock, "reader") as client, client.stream("GET", f"{RUNS}/{job_id}/stream") as stream:
+        list(stream.iter_lines())            # reconnected: the run is over, the stream says so
     assert by_rule(praisonai_mock.verdicts())["PRA-CLIENT-STREAM"].outcome == "passed"
 
 
@@ -205,7 +205,7 @@ def test_a_two_hour_polling_loop_takes_under_a_second(praisonai_mock) -> None:
     assert praisonai_mock.clock.now() - start == pytest.approx(7200 + float(answer.headers["Retry-After"]))
     polls = praisonai_mock.journal.entries(path=f"{RUNS}/*", method="GET")
     assert len(polls) == 120
-    assert {round(b["mock_time"] - a["mock_time"], 6) for a, b in zip(polls, polls[1:], strict=False)} == {60}
+    assert {round(b["mock_time"] - a["mock_time"], 6) for a, b in itertools.pairwise(polls)} == {60}
     praisonai_mock.assert_well_behaved_client()
 
 
