@@ -19,7 +19,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mockserver.journal import Entry
@@ -194,29 +194,37 @@ def assert_well_behaved(verdicts: Sequence[Verdict], *, ignore: Iterable[str] = 
 PENDING, FINAL, MISSING = "pending", "final", "missing"
 
 
-class Reading(Protocol):
-    """An API's reading of its own exchanges (implemented in the API's package)."""
+class Reading:
+    """An API's reading of its own exchanges (subclassed in the API's package). Every answer defaults
+    to "not that kind of exchange", so an API says only what applies to it."""
 
     def read_target(self, ex: Exchange) -> str | None:
         """The resource a status read is about; None when `ex` is not a status read."""
+        return None
 
     def state(self, ex: Exchange) -> str | None:
         """For a read: PENDING, FINAL, MISSING (the answer says no such resource) or None."""
+        return None
 
     def advised_wait(self, ex: Exchange) -> float | None:
         """The wait the answer advises before the next read (body or header), or None."""
+        return None
 
     def created(self, ex: Exchange) -> str | None:
         """The resource a successful creating request made, or None."""
+        return None
 
     def submission(self, ex: Exchange) -> str | None:
         """For a creating request: a fingerprint of what it asks for; None otherwise."""
+        return None
 
     def idempotent(self, ex: Exchange) -> bool:
         """Whether a creating request carries an idempotency key."""
+        return False
 
     def stream_target(self, ex: Exchange) -> str | None:
         """The resource an event stream is about; None when `ex` is not a stream."""
+        return None
 
 
 # -- generic rules ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from mockserver.grading import (
     PENDING,
     ClientRule,
     Exchange,
+    Reading,
     Verdict,
     assert_well_behaved,
     backs_off_after_errors,
@@ -31,7 +32,7 @@ def exchange(i: int, t: float, status: int | None = 200, *, path: str = "/things
                     response_body=json.dumps(answer).encode() if answer is not None else b"")
 
 
-class ThingsReading:
+class ThingsReading(Reading):
     """A toy API: GET /things/<id> answers {"state": "pending" | "done"}, 404 when missing."""
 
     def read_target(self, ex: Exchange) -> str | None:
@@ -45,18 +46,6 @@ class ThingsReading:
 
     def advised_wait(self, ex: Exchange) -> float | None:
         return ex.retry_after_header()
-
-    def created(self, ex: Exchange) -> str | None:
-        return None
-
-    def submission(self, ex: Exchange) -> str | None:
-        return None
-
-    def idempotent(self, ex: Exchange) -> bool:
-        return False
-
-    def stream_target(self, ex: Exchange) -> str | None:
-        return None
 
 
 def test_backing_off_means_waiting_longer_after_each_error_in_a_row() -> None:

@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.grading import FINAL, MISSING, PENDING, ClientRule, Exchange, no_loop_on_missing, stops_at_final
+from mockserver.grading import (
+    FINAL,
+    MISSING,
+    PENDING,
+    ClientRule,
+    Exchange,
+    Reading,
+    no_loop_on_missing,
+    stops_at_final,
+)
 from mockserver.kinetica import wire
 
 __all__ = ["RULES", "KineticaReading"]
@@ -44,7 +53,7 @@ def _answer(ex: Exchange) -> dict[str, Any] | None:
         return None
 
 
-class KineticaReading:
+class KineticaReading(Reading):
     def read_target(self, ex: Exchange) -> str | None:
         return _run_id(ex)
 
@@ -57,21 +66,6 @@ class KineticaReading:
         if run_id not in overall:
             return MISSING
         return FINAL if overall[run_id] in ENDED else PENDING
-
-    def advised_wait(self, ex: Exchange) -> float | None:
-        return None
-
-    def created(self, ex: Exchange) -> str | None:
-        return None
-
-    def submission(self, ex: Exchange) -> str | None:
-        return None
-
-    def idempotent(self, ex: Exchange) -> bool:
-        return False
-
-    def stream_target(self, ex: Exchange) -> str | None:
-        return None
 
 
 _READING = KineticaReading()

@@ -18,6 +18,7 @@ from mockserver.grading import (
     PENDING,
     ClientRule,
     Exchange,
+    Reading,
     backs_off_after_errors,
     honours_advised_wait,
     keeps_final_stream_event,
@@ -54,7 +55,7 @@ def _stream_ended(body: bytes) -> bool:
     return False
 
 
-class PraisonAIReading:
+class PraisonAIReading(Reading):
     def read_target(self, ex: Exchange) -> str | None:
         match = _RUN.fullmatch(ex.path) if ex.method == "GET" else None
         return match.group(1) if match else None
