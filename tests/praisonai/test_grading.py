@@ -297,3 +297,34 @@ def test_praisonai_code_jobs_handler(praisonai_mock) -> None:
     missing = verdicts["PRA-CLIENT-MISSING"]
     assert len(missing.findings[0].evidence) == 10 and all("404" in message for message in errors)
     assert verdicts["PRA-CLIENT-STOP"].outcome == "passed"
+
+
+def test_an_asyncio_client_of_an_in_process_mock_is_graded_the_same() -> None:
+    """`Mock` serves on the client's own loop: the client's asyncio.sleep moves the clock, the mock's
+    own waits (its event stream) stay real, and the verdicts read the same journal."""
+    import asyncio
+
+    from mockserver import Mock
+
+    mock = Mock(apis=("praisonai",), frozen_clock=True)
+
+    async def client() -> list[str]:
+        transport = httpx.ASGITransport(mock.asgi("praisonai"))
+        async with httpx.AsyncClient(transport=transport, base_url="http://mock",
+                                     headers={"X-Client-Id": "async"}) as http:
+            answer = await http.post(RUNS, json={"prompt": "a", "config": {"mock_steps": 3}})
+            job_id = answer.json()["job_id"]
+            await asyncio.sleep(float(answer.headers["Retry-After"]))
+            seen = []
+            while (status := (await http.get(f"{RUNS}/{job_id}")).json())["status"] not in FINAL:
+                seen.append(status["status"])
+                await asyncio.sleep(status["retry_after"])
+            return [*seen, status["status"]]
+
+    began, start = time.perf_counter(), mock.clock.now()
+    with mock.client_time() as block:
+        statuses = asyncio.run(client())
+    assert statuses[-1] == "succeeded" and time.perf_counter() - began < 5
+    assert mock.clock.now() - start == pytest.approx(block.slept) and block.slept > 0
+    assert {v.rule: v.outcome for v in mock.verdicts()}["PRA-CLIENT-WAIT"] == "passed"
+    mock.assert_well_behaved_client()
