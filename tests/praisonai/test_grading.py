@@ -165,13 +165,26 @@ def test_resubmitting_after_a_5xx_without_a_key_is_caught_and_with_a_key_is_not(
     assert {v.rule: v.outcome for v in careful}["PRA-CLIENT-RESUBMIT"] == "passed"
 
 
-def journaled(mock: Any, path: str) -> None:
-    """Until the server has noticed the client left and journaled the stream (a real thread's
+def journaled(mock: Any, path: str, count: int = 1) -> None:
+    """Until the server has noticed the client left and journaled the request (a real thread's
     bookkeeping, not mock state: nothing here moves the clock)."""
     deadline = time.monotonic() + 10
-    while not mock.journal.entries(path=path):
+    while len(mock.journal.entries(path=path)) < count:
         assert time.monotonic() < deadline, f"{path} never reached the journal"
         time.sleep(0.01)
+
+
+def test_resubmitting_after_a_timeout_without_a_key_is_caught(praisonai_mock) -> None:
+    praisonai_mock.clock.freeze()
+    praisonai_mock.faults.add({"action": "hang", "path": RUNS, "method": "POST", "first": 1})
+    with http(praisonai_mock, "impatient") as client:
+        with pytest.raises(httpx.TimeoutException):
+            client.post(RUNS, json={"prompt": "once"}, timeout=0.3)   # the client's own real timeout
+        assert client.post(RUNS, json={"prompt": "once"}).status_code == 202
+    journaled(praisonai_mock, RUNS, count=2)
+    verdict = by_rule(praisonai_mock.verdicts())["PRA-CLIENT-RESUBMIT"]
+    assert verdict.failed and "after no answer" in verdict.findings[0].message
+    assert [e.status for e in verdict.findings[0].evidence] == [None, 202]
 
 
 def test_a_stream_cut_before_its_end_needs_a_later_look(praisonai_mock) -> None:
