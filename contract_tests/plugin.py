@@ -230,10 +230,15 @@ def _api_fixtures(api: str) -> dict[str, Callable[..., Any]]:
         yield from _mock_server(api, profile=pytestconfig.getoption("--contract-profile"))
 
     @pytest.fixture(name=fixture_name)
-    def fixture(request: pytest.FixtureRequest) -> Any:
+    def fixture(request: pytest.FixtureRequest) -> Iterator[Any]:
         running = request.getfixturevalue(f"_{fixture_name}_server")
         running.reset()
-        return running
+        yield running
+        if request.config.getoption("--contract-report"):
+            # The report's client section: how the code under test behaved (mockserver.grading).
+            judged = [v.to_dict() for v in running.verdicts(api) if v.judged]
+            if judged:
+                request.node.user_properties.append((CLIENT_PROPERTY, json.dumps(judged)))
 
     fixture.__doc__ = (f"A running {api} mock (`.url`, `.clock`, `.scenario`, `.journal`, `.faults`), "
                        "reset for this test.")
@@ -253,6 +258,7 @@ CLAUSE_PROPERTY = "contract_clauses"
 EXCHANGE_PROPERTY = "contract_exchanges"
 UNREACHED_PROPERTY = "contract_unreached"
 BLOCKED_PROPERTY = "contract_blocked"
+CLIENT_PROPERTY = "contract_client_verdicts"
 ADVICE_PROPERTY = "contract_advice"
 
 
@@ -312,6 +318,9 @@ class ContractReporter:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         props = dict(report.user_properties)
+        if report.when == "teardown" and CLIENT_PROPERTY in props:
+            self.ledger.client_verdicts.extend({"nodeid": report.nodeid, **verdict}
+                                               for verdict in json.loads(props[CLIENT_PROPERTY]))
         if CLAUSE_PROPERTY not in props:
             return
         if report.when != "call" and not (report.failed or report.skipped):

@@ -38,6 +38,9 @@ class OutcomeRecord:
 @dataclass
 class ClauseLedger:
     records: list[OutcomeRecord] = field(default_factory=list)
+    # How the code under test behaved as a client of the fixtures' mocks (mockserver.grading), one
+    # verdict's dict per (test, client, rule) that had something to judge, with the test's nodeid.
+    client_verdicts: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, record: OutcomeRecord) -> None:
         self.records.append(record)
@@ -104,7 +107,30 @@ def render_markdown(ledger: ClauseLedger, catalog: list[Clause], *, targets: dic
                 for ex in r.exchanges[-1:]:
                     lines += ["Request:", "", "```", ex["request"], "```", "", "Response:", "", "```",
                               ex["response"], "```", "", "Reproduce:", "", "```sh", ex["curl"], "```", ""]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _client_markdown(ledger)) + "\n"
+
+
+CLIENT_HEADING = "Client verdicts"
+CLIENT_INTRO = ("How the code under test behaved as a client of the fixtures' mocks "
+                "(`mockserver.grading`): rules it met, and the exchanges of each finding.")
+
+
+def _findings_text(verdict: dict[str, Any]) -> list[str]:
+    return [finding["message"] + ": " + ", ".join(
+                f"#{ex['id']} t={ex['mock_time']:.3f} {ex['method']} {ex['path']} -> {ex['status']}"
+                for ex in finding["evidence"])
+            for finding in verdict["findings"]]
+
+
+def _client_markdown(ledger: ClauseLedger) -> list[str]:
+    if not ledger.client_verdicts:
+        return []
+    lines = ["", f"## {CLIENT_HEADING}", "", CLIENT_INTRO, "",
+             "| Test | Client | Rule | Outcome | Source | Findings |", "|---|---|---|---|---|---|"]
+    for v in ledger.client_verdicts:
+        lines.append(f"| `{v['nodeid']}` | {_md(v['client'])} | {v['rule']} | {v['outcome']} | `{v['source']}` "
+                     f"| {_md('; '.join(_findings_text(v)))} |")
+    return lines
 
 
 def _md(text: str) -> str:
@@ -150,8 +176,22 @@ def render_html(ledger: ClauseLedger, catalog: list[Clause], *, targets: dict[st
 {"".join(rows)}
 </table>
 {"".join(details)}
+{_client_html(ledger)}
 </body></html>
 """
+
+
+def _client_html(ledger: ClauseLedger) -> str:
+    if not ledger.client_verdicts:
+        return ""
+    e = html.escape
+    rows = "".join(
+        f'<tr class="{e(v["outcome"].replace(" ", "-"))}"><td><code>{e(v["nodeid"])}</code></td>'
+        f"<td>{e(v['client'])}</td><td>{e(v['rule'])}</td><td>{e(v['outcome'])}</td>"
+        f"<td><code>{e(v['source'])}</code></td><td>{'<br>'.join(e(t) for t in _findings_text(v))}</td></tr>"
+        for v in ledger.client_verdicts)
+    return (f"<h2>{CLIENT_HEADING}</h2><p>{e(CLIENT_INTRO)}</p><table><tr><th>Test</th><th>Client</th>"
+            f"<th>Rule</th><th>Outcome</th><th>Source</th><th>Findings</th></tr>{rows}</table>")
 
 
 def _html_evidence(ledger: ClauseLedger, c: Clause, verdict: str) -> str:
@@ -191,4 +231,5 @@ def _as_json(ledger: ClauseLedger, catalog: list[Clause], targets: dict[str, str
                            "tests": [{"nodeid": r.nodeid, "outcome": r.outcome, "message": r.message}
                                      for r in ledger.for_clause(c.id)]}
                     for c in catalog},
+        "client_verdicts": ledger.client_verdicts,
     }

@@ -35,7 +35,8 @@ class Entry:
     """One request and what came back; raw until `to_dict` is asked for."""
 
     __slots__ = ("api", "body", "body_size", "duration", "id", "method", "mock_time", "path", "query",
-                 "request_headers", "response_bytes", "response_headers", "status", "wall_time")
+                 "request_headers", "response_body", "response_bytes", "response_headers", "status",
+                 "wall_time")
 
     def __init__(self, entry_id: int, api: str | None, scope: Scope, mock_time: float,
                  wall_time: float) -> None:
@@ -52,6 +53,9 @@ class Entry:
         self.status: int | None = None  # None: no response was started (hang, reset, error)
         self.response_headers: list[tuple[bytes, bytes]] = []
         self.response_bytes = 0
+        # The first `max_body` bytes of the answer (the last ones for an event stream, whose end is
+        # what a reader needs): what a client was told, for grading its next move.
+        self.response_body = b""
         self.duration = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +130,11 @@ class Journal:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def raw(self) -> list[Entry]:
+        """Every recorded entry, oldest first, undecoded (for the client grader)."""
+        with self._lock:
+            return list(self._entries)
+
     def clear(self) -> int:
         with self._lock:
             dropped = len(self._entries)
@@ -192,6 +201,9 @@ class JournalMiddleware:
         started = time.perf_counter()
         limit = journal.max_body
         chunks: list[bytes] = []
+        answer: list[bytes] = []
+        answer_size = 0
+        streaming = False
         recorded = False
 
         def finish() -> None:
@@ -201,6 +213,9 @@ class JournalMiddleware:
             if chunks:
                 body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
                 entry.body = body[:limit]
+            if answer:
+                joined = b"".join(answer)
+                entry.response_body = joined[-limit:] if streaming else joined[:limit]
             journal._record(entry)
 
         async def recording_receive() -> Message:
@@ -214,12 +229,23 @@ class JournalMiddleware:
             return message
 
         async def recording_send(message: Message) -> None:
+            nonlocal answer_size, streaming
             kind = message["type"]
             if kind == "http.response.start":
                 entry.status = message["status"]
                 entry.response_headers = message.get("headers", [])
+                streaming = any(k == b"content-type" and v.startswith(b"text/event-stream")
+                                for k, v in entry.response_headers)
             elif kind == "http.response.body":
-                entry.response_bytes += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                entry.response_bytes += len(chunk)
+                if chunk and (streaming or answer_size < limit):
+                    answer.append(chunk)
+                    answer_size += len(chunk)
+                    if streaming and answer_size > 2 * limit:  # keep the tail only, in bounded memory
+                        tail = b"".join(answer)[-limit:]
+                        answer[:] = [tail]
+                        answer_size = len(tail)
                 if not message.get("more_body", False) and not recorded:
                     # Recorded before the last byte goes out: a client that has its answer finds the
                     # request in the journal.

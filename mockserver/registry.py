@@ -1,8 +1,8 @@
 """The API registry: every API the mock serves is one package that registers one `ApiSpec`.
 
 A spec says everything the shared machinery needs to know about its API: how to build its model
-and ASGI app, its scenario section, default port, control actions, breakers (and, later,
-latitudes), the prefix of its contract clause ids, and the conformance suite's target class and
+and ASGI app, its scenario section, default port, control actions, breakers, latitudes,
+the rules its clients are graded by, the prefix of its contract clause ids, and the conformance suite's target class and
 fixture name. `Mock`, the control plane, the CLI, the inspector's data and the pytest plugin loop
 over the registry and never name an API.
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from mockserver.clock import Clock
+    from mockserver.grading import ClientRule
     from mockserver.misbehave import BreakerSet
     from mockserver.scenario import ScenarioStore
     from mockserver.vary import LatitudeSet
@@ -122,6 +123,10 @@ def _no_latitudes() -> LatitudeSet | None:
     return None
 
 
+def _no_client_rules() -> tuple[ClientRule, ...]:
+    return ()
+
+
 @dataclass(frozen=True)
 class ApiSpec:
     """One API, as the shared machinery sees it."""
@@ -137,6 +142,7 @@ class ApiSpec:
     actions: tuple[ControlAction, ...] = ()
     breakers: Callable[[], BreakerSet | None] = _no_breakers  # loaded on first use
     latitudes: Callable[[], LatitudeSet | None] = _no_latitudes  # choices the contract leaves open
+    client_rules: Callable[[], tuple[ClientRule, ...]] = _no_client_rules  # how its clients should behave
 
     @property
     def fixture(self) -> str:

@@ -40,12 +40,14 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import registry
 from mockserver.auth import AuthConfig
+from mockserver.client_time import ClientTime, client_time
 from mockserver.clock import Clock, clock_json
 from mockserver.control import CONTROL_PREFIX, is_control_path
 from mockserver.control.app import create_control_app
 from mockserver.control.errors import ControlError
 from mockserver.cors import CorsMiddleware, CorsPolicy, PreflightLog
 from mockserver.faults import FaultMiddleware, FaultRules, expose_transport
+from mockserver.grading import CLIENT_HEADER, Verdict, assert_well_behaved, grade
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, Guard, GuardConfig, HostPolicy
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
@@ -359,6 +361,24 @@ class Mock:
         except registry.ActionError as exc:
             raise MockError(exc.message, exc.status) from None
 
+    # -- grading the client -----------------------------------------------------------------------
+    def client_time(self) -> contextlib.AbstractContextManager[ClientTime]:
+        """A block in which the client's `time.sleep`/`asyncio.sleep` move this mock's clock
+        (`mockserver.client_time`): an hour of polling in milliseconds, its real intervals journaled."""
+        return client_time(self.clock)
+
+    def verdicts(self, api: str | None = None, *, ignore: Iterable[str] = (),
+                 client_header: str = CLIENT_HEADER) -> list[Verdict]:
+        """How each client behaved, rule by rule, from the journal (`mockserver.grading`)."""
+        rules = {name: spec.client_rules() for name, spec in self.specs.items() if api in (None, name)}
+        return grade(self.journal.raw(), rules, client_header=client_header, ignore=ignore)
+
+    def assert_well_behaved_client(self, api: str | None = None, *, ignore: Iterable[str] = (),
+                                   client_header: str = CLIENT_HEADER) -> None:
+        """AssertionError with every finding and its exchanges, unless every verdict passed.
+        `ignore` names rules to leave out (e.g. `{"PRA-CLIENT-STOP"}`)."""
+        assert_well_behaved(self.verdicts(api, client_header=client_header), ignore=ignore)
+
 
 def _plain(value: Any) -> Any:
     """The raw scenario document as JSON-ready data."""
@@ -489,6 +509,20 @@ class MockServer:
 
     def reset(self) -> None:
         self.mock.reset()
+
+    # -- grading the client -----------------------------------------------------------------------
+    def client_time(self) -> contextlib.AbstractContextManager[ClientTime]:
+        """`Mock.client_time`; the server thread keeps sleeping in real time."""
+        ident = self._thread.ident
+        return client_time(self.clock, exclude_threads=() if ident is None else (ident,))
+
+    def verdicts(self, api: str | None = None, *, ignore: Iterable[str] = (),
+                 client_header: str = CLIENT_HEADER) -> list[Verdict]:
+        return self.mock.verdicts(api, ignore=ignore, client_header=client_header)
+
+    def assert_well_behaved_client(self, api: str | None = None, *, ignore: Iterable[str] = (),
+                                   client_header: str = CLIENT_HEADER) -> None:
+        self.mock.assert_well_behaved_client(api, ignore=ignore, client_header=client_header)
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self, timeout: float = 10.0) -> MockServer:

@@ -31,13 +31,22 @@ async def _stream(request: Request) -> StreamingResponse:
     return StreamingResponse(chunks(), media_type="text/plain")
 
 
+async def _events(request: Request) -> StreamingResponse:
+    async def chunks():
+        for n in range(10):
+            yield f"data: {n}\n\n".encode()
+        yield b"event: end\n\n"
+    return StreamingResponse(chunks(), media_type="text/event-stream")
+
+
+
 async def _boom(request: Request) -> PlainTextResponse:
     raise RuntimeError("the app broke")
 
 
 def _app(journal: Journal, api: str = "kinetica"):
     inner = Starlette(routes=[
-        Route("/stream", _stream), Route("/boom", _boom),
+        Route("/stream", _stream), Route("/boom", _boom), Route("/events", _events),
         Route("/{rest:path}", _echo, methods=["GET", "POST", "DELETE"]),
     ])
     return JournalMiddleware(inner, journal, api=api)
@@ -150,3 +159,12 @@ def test_a_request_that_never_got_a_response_has_no_status() -> None:
     [entry] = journal.entries()
     assert entry["status"] is None
     assert journal.entries(status="none")[0]["path"] == "/dropped"
+
+
+def test_the_answer_is_kept_raw_head_first_and_an_event_streams_tail() -> None:
+    journal = Journal(max_body=16)
+    _send(_app(journal), {"method": "POST", "url": "/echo", "content": b"x" * 40}, {"method": "GET", "url": "/events"})
+    echo, events = journal.raw()
+    assert echo.response_body == b'{"size":40}'
+    assert events.response_body.endswith(b"event: end\n\n") and len(events.response_body) == 16
+    assert events.response_bytes > 16

@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.types import Scope
 
+from mockserver.grading import ClientRule
 from mockserver.kinetica.app import DEFAULT_MAX_BODY_BYTES, create_kinetica_app, error_body
 from mockserver.kinetica.breakers import KINETICA
 from mockserver.kinetica.models import KineticaError, KineticaModel
@@ -81,6 +82,13 @@ def breakers() -> BreakerSet:
 _RUN_ID = ActionParam("run_id", "Kinetica run id")
 _ERRORS = {"400": "the action does not apply", "404": "no such id, or that API is not served"}
 
+def client_rules() -> tuple[ClientRule, ...]:
+    """How a client of this API should poll and stop (mockserver/kinetica/grading.py), loaded on first use."""
+    from mockserver.kinetica.grading import RULES
+
+    return RULES
+
+
 SPEC = register(ApiSpec(
     name="kinetica",
     title="Kinetica",
@@ -104,4 +112,5 @@ SPEC = register(ApiSpec(
     ),
     breakers=breakers,
     latitudes=lambda: KINETICA_LATITUDES,
+    client_rules=client_rules,
 ))

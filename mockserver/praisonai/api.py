@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.auth import json_detail_rejection
+from mockserver.grading import ClientRule
 from mockserver.misbehave import BreakerSet
 from mockserver.praisonai.app import create_praisonai_app
 from mockserver.praisonai.breakers import PRAISONAI
@@ -36,6 +37,13 @@ def breakers() -> BreakerSet:
     return PRAISONAI
 
 
+def client_rules() -> tuple[ClientRule, ...]:
+    """How a client of this API should poll and stop (mockserver/praisonai/grading.py), loaded on first use."""
+    from mockserver.praisonai.grading import RULES
+
+    return RULES
+
+
 SPEC = register(ApiSpec(
     name="praisonai",
     title="PraisonAI",
@@ -52,4 +60,5 @@ SPEC = register(ApiSpec(
     ),
     breakers=breakers,
     latitudes=lambda: PRAISONAI_LATITUDES,
+    client_rules=client_rules,
 ))
