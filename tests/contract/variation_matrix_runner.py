@@ -26,8 +26,9 @@ BROKEN = "broken:"
 # A few single-clause breaks, run against the whole suite: the report must fail that clause only.
 PRECISION = {"kinetica": ("KIN-KIL-001", "KIN-SPS-002"), "praisonai": ("PRA-STA-009", "PRA-SUB-002")}
 # What else really fails with it: KIN-KIL-001's breaker empties run_ids of every kill by run_id, which
-# includes the run_id + matching run_tag kill that KIN-KIL-004 is about.
-FOLLOWS = {"KIN-KIL-001": ["KIN-KIL-004"]}
+# includes the run_id + matching run_tag kill that KIN-KIL-004 is about; a submit answer that says
+# `succeeded` (PRA-SUB-002) followed by a status that says `running` is a status going back (PRA-STA-014).
+FOLLOWS = {"KIN-KIL-001": ["KIN-KIL-004"], "PRA-SUB-002": ["PRA-STA-014"]}
 
 
 def _open(api: str, profile: str) -> list[Latitude]:
