@@ -25,11 +25,20 @@ def _error(description: str) -> dict[str, Any]:
     return _json(_ref("Error"), description)
 
 
+# What the guard at every port's door answers before any route (mockserver.guard), in this plane's format.
+_DOOR = {
+    "401": "credentials required (the mock was started with --auth-basic or --auth-bearer)",
+    "403": "a Host or an Origin this mock does not serve",
+    "408": "the body did not arrive in time",
+    "413": "a body over --max-body-bytes",
+}
+
+
 def _op(summary: str, ok: dict[str, Any], *, status: str = "200", errors: dict[str, str] | None = None,
         body: dict[str, Any] | None = None, parameters: list[dict[str, Any]] | None = None,
         tag: str) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {status: ok}}
-    for code, text in (errors or {}).items():
+    for code, text in {**(errors or {}), **_DOOR}.items():
         op["responses"][code] = _error(text)
     if body is not None:
         op["requestBody"] = body
