@@ -2,21 +2,25 @@
 
 Checks, in order, each ending the run with one line and exit code 2 when it fails: the options that
 must go together, the `--contract-header` values, the URL's form, that something answers there, and
-that what answers speaks the chosen API (Kinetica: the standard five-key response wrapper from
-`POST /show/system/status`; PraisonAI: `GET /health` answers a JSON object with a `status`). The whole
-check stays under five seconds, a target that does not answer included.
+that what answers speaks the chosen API (each API's `contract_tests/<api>/speaks.py` says how to ask:
+Kinetica's five-key response wrapper from `POST /show/system/status`, PraisonAI's `GET /health`). The
+whole check stays under five seconds, a target that does not answer included.
 
-Standard library only: the plugin imports this in every pytest run, and the `contract-tests` script
-runs it before pytest starts.
+Light (the standard library and the API registry): the plugin imports this in every pytest run, and
+the `contract-tests` script runs it before pytest starts.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
+
+from mockserver import registry
 
 __all__ = ["PreflightError", "check_options", "check_suite_installed", "check_target", "parse_headers"]
 
@@ -25,12 +29,10 @@ DISTRIBUTION = "asyncjobs-contract-kit"
 SUITE_MODULES = {"pytest": "pytest", "hypothesis": "hypothesis", "schemathesis": "schemathesis",
                  "httpx_sse": "httpx-sse"}
 
-KINETICA_WRAPPER = {"status", "message", "data_type", "data", "data_str"}
 # RFC 9110 token characters: what a header name may be made of.
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Visible ASCII, space and tab: what a header value can carry on the wire without surprises.
 _VALUE = re.compile(r"^[\t\x20-\x7e]*$")
-NAMES = {"kinetica": "Kinetica", "praisonai": "PraisonAI"}
 
 
 class PreflightError(ValueError):
@@ -67,11 +69,11 @@ def check_options(api: str | None, base_url: str | None, headers: Sequence[str] 
     if base_url is None:
         return parsed
     if not api:
-        raise PreflightError("--contract-base-url needs --contract-api kinetica|praisonai")
+        raise PreflightError(f"--contract-base-url needs --contract-api {'|'.join(registry.declared_names())}")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise PreflightError(f"--contract-base-url {base_url!r} is not an http:// or https:// URL "
-                             f"(e.g. http://127.0.0.1:{9191 if api == 'kinetica' else 8005})")
+        example = getattr(_probe(api), "EXAMPLE_URL", "http://127.0.0.1:8080")
+        raise PreflightError(f"--contract-base-url {base_url!r} is not an http:// or https:// URL (e.g. {example})")
     try:
         parts.port  # noqa: B018 (raises on a port that is not a number in 0..65535)
     except ValueError:
@@ -108,18 +110,23 @@ class _Client:
             return status, None
 
 
+def _probe(api: str) -> ModuleType | None:
+    """The API's `contract_tests/<api>/speaks.py` (what asks whether a target speaks it), if it has one."""
+    try:
+        return importlib.import_module(f"contract_tests.{api}.speaks")
+    except ModuleNotFoundError:
+        return None
+
+
 def _speaks(api: str, client: _Client) -> tuple[bool, int, str]:
-    """Whether the target answers like `api`, its HTTP status, and if not, what it answered."""
-    if api == "kinetica":
-        status, body = client.send("POST", "/show/system/status", {"options": {}})
-        if isinstance(body, dict) and set(body) >= KINETICA_WRAPPER and body.get("status") in ("OK", "ERROR"):
-            return True, status, ""
-        return False, status, f"POST /show/system/status answered HTTP {status} without Kinetica's response wrapper"
-    status, body = client.send("GET", "/health")
-    if status == 200 and isinstance(body, dict) and "status" in body:
+    """Whether the target answers like `api`, its HTTP status, and if not, what it answered. An API
+    without a probe is taken at its word once anything answers."""
+    probe = _probe(api)
+    if probe is None:
+        status, _ = client.send("GET", "/", None)
         return True, status, ""
-    shape = "JSON" if body is not None else "not JSON"
-    return False, status, f"GET /health answered HTTP {status} ({shape}) instead of JSON with a status"
+    speaks: Callable[[Callable[[str, str, Any], tuple[int, Any]]], tuple[bool, int, str]] = probe.speaks
+    return speaks(client.send)
 
 
 def check_target(api: str, base_url: str, headers: dict[str, str], *, wait: float = 1.5) -> None:
@@ -127,7 +134,7 @@ def check_target(api: str, base_url: str, headers: dict[str, str], *, wait: floa
     and it speaks `api`; otherwise a PreflightError. A closed port fails at once."""
     import http.client  # here, not at the top: a pytest run that probes no URL should not pay for it
 
-    name = NAMES[api]
+    name = getattr(_probe(api), "TITLE", api)
     client = _Client(base_url.rstrip("/"), headers, wait)
     try:
         ok, status, answer = _speaks(api, client)
@@ -146,11 +153,13 @@ def check_target(api: str, base_url: str, headers: dict[str, str], *, wait: floa
     if status in (401, 403):
         raise PreflightError(f"{base_url} refused the credentials: {answer} "
                              "(pass them with --contract-header 'Authorization: ...')")
-    other = "praisonai" if api == "kinetica" else "kinetica"
-    try:
-        looks_other = _speaks(other, client)[0]
-    except (OSError, http.client.HTTPException):
-        looks_other = False
-    hint = (f"it answers like a {NAMES[other]} server: wrong port, or --contract-api {other}?"
-            if looks_other else f"is this a {name} server?")
+    hint = f"is this a {name} server?"
+    for other in registry.declared_names():
+        probe = _probe(other) if other != api else None
+        try:
+            if probe is not None and probe.speaks(client.send)[0]:
+                hint = f"it answers like a {probe.TITLE} server: wrong port, or --contract-api {other}?"
+                break
+        except (OSError, http.client.HTTPException):
+            continue
     raise PreflightError(f"{base_url} does not speak the {name} API: {answer} ({hint})")

@@ -127,8 +127,19 @@ class TargetConfig:
     allow_control: bool = False
 
 
+@dataclass(frozen=True)
+class StatelessClauses:
+    """The clauses an API's Schemathesis checks report against (each API's target names its own)."""
+
+    no_server_error: str       # no input, valid or not, is answered with a 5xx
+    documented_answers: str    # status codes, content types and bodies as the OpenAPI document says
+    accepted_invalid: str      # (advisory) input the schema forbids is refused
+
+
 class Target:
     """A server under test, whatever it is: the embedded mock, `mockserver serve`, or a live one."""
+
+    clauses: StatelessClauses  # set by each API's target class
 
     def __init__(self, config: TargetConfig) -> None:
         self.config = config

@@ -15,7 +15,7 @@ from typing import Any
 
 import fastavro
 
-from contract_tests.target import Target
+from contract_tests.target import StatelessClauses, Target
 from contract_tests.violation import precondition
 from mockserver.resources import fixtures_dir
 from mockserver.spec.loader import kinetica_avro, kinetica_wrapper_avro
@@ -128,6 +128,9 @@ class Answer:
 
 class KineticaTarget(Target):
     """A Kinetica target: the wire calls and the lifecycle helpers the tests are written with."""
+
+    clauses = StatelessClauses(no_server_error="KIN-WIRE-009", documented_answers="KIN-OAS-001",
+                               accepted_invalid="KIN-OAS-002")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from httpx_sse import connect_sse
 
-from contract_tests.target import Target
+from contract_tests.target import StatelessClauses, Target
 from contract_tests.violation import precondition
 
 RUNS = "/api/v1/runs"
@@ -48,6 +48,9 @@ class Stream:
 
 
 class PraisonTarget(Target):
+    clauses = StatelessClauses(no_server_error="PRA-ERR-001", documented_answers="PRA-OAS-001",
+                               accepted_invalid="PRA-OAS-002")
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._submitted: list[str] = []

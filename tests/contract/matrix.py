@@ -18,10 +18,22 @@ from typing import Any
 
 import pytest
 
+from contract_tests.clauses import BOTH, CLAUSES
+from mockserver import registry
+
 REPO = Path(__file__).resolve().parents[2]
-# One runner subprocess per API and profile, in parallel.
-VARIANTS = {"kinetica-impl": ("kinetica", "impl"), "praisonai-impl": ("praisonai", "impl"),
-            "praisonai-docs": ("praisonai", "docs")}
+
+
+def variants() -> dict[str, tuple[str, str]]:
+    """One runner subprocess per API and per profile its clauses tell apart, in parallel."""
+    found = {}
+    for api in registry.names():
+        profiles = sorted({p for c in CLAUSES if c.api == api and c.profiles != BOTH for p in c.profiles}) or ["impl"]
+        found.update({f"{api}-{profile}": (api, profile) for profile in profiles})
+    return found
+
+
+VARIANTS = variants()
 
 
 def run_suite_here(api: str, profile: str, report: Path, *extra: str) -> dict[str, Any]:
