@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import threading
 import time
@@ -71,6 +72,22 @@ def scenario_presets() -> dict[str, Path]:
         return {}
     found = [*root.rglob("*.yaml"), *root.rglob("*.yml")]
     return {path.relative_to(root).with_suffix("").as_posix(): path for path in sorted(found)}
+
+
+def preset_summary(path: Path) -> str:
+    """One line about a preset: its `description`, else the first sentence of its leading comment."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        if line.startswith("description:"):
+            return line.partition(":")[2].strip().strip("'\"")
+    comment = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        comment.append(line.lstrip("#").strip())
+    text = " ".join(comment)
+    match = re.search(r"\.(\s|$)", text)
+    return (text[:match.start()] if match else text).strip()
 
 
 def find_preset(name: str) -> Path | None:
@@ -394,6 +411,15 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
+class BindError(OSError):
+    """An API's port could not be listened on (in use, not allowed, an address not of this machine)."""
+
+    def __init__(self, api: str, host: str, port: int, reason: OSError) -> None:
+        super().__init__(reason.errno, f"cannot listen for the {registry.get(api).title} API on "
+                                       f"{host}:{port}: {reason.strerror or reason}")
+        self.api, self.host, self.port = api, host, port
+
+
 @dataclass
 class Listener:
     api: str
@@ -413,7 +439,11 @@ def listeners(mock: Mock, host: str, ports: Mapping[str, int], *, log_level: str
     made: list[Listener] = []
     try:
         for api in mock.apis:
-            sock = bind(host, ports.get(api, 0))
+            port = ports.get(api, 0)
+            try:
+                sock = bind(host, port)
+            except OSError as exc:
+                raise BindError(api, host, port, exc) from exc
             config = uvicorn.Config(mock.asgi(api), log_level=log_level, lifespan="on", access_log=False,
                                     timeout_graceful_shutdown=graceful_seconds,
                                     http=header_timeout_protocol(mock.header_timeout))  # slow clients
