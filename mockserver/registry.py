@@ -122,6 +122,10 @@ def _no_latitudes() -> LatitudeSet | None:
     return None
 
 
+def _no_document(context: ApiContext) -> dict[str, Any] | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ApiSpec:
     """One API, as the shared machinery sees it."""
@@ -137,6 +141,10 @@ class ApiSpec:
     actions: tuple[ControlAction, ...] = ()
     breakers: Callable[[], BreakerSet | None] = _no_breakers  # loaded on first use
     latitudes: Callable[[], LatitudeSet | None] = _no_latitudes  # choices the contract leaves open
+    # The API's OpenAPI document for this mock (its profile, say), served on its port at
+    # `openapi_path` with `servers` naming that port; None: not served. Must not collide with the API.
+    openapi: Callable[[ApiContext], dict[str, Any] | None] = _no_document
+    openapi_path: str = "/openapi.json"
 
     @property
     def fixture(self) -> str:

@@ -4,7 +4,7 @@ The APIs come from the registry (`mockserver.registry`): a `Mock` builds one par
 API it serves and never names one. Every API port gets the same stack, assembled in one place
 (`Mock.assemble`), outermost first:
 
-    expose_transport -> guard -> CORS -> journal -> control router
+    expose_transport -> guard -> CORS -> journal -> the API's OpenAPI document -> control router
         /_mock/...  -> the control plane (one app shared by every port)
         otherwise   -> faults -> misbehaviour -> latitude choices -> the API's app
 
@@ -51,6 +51,7 @@ from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, Gua
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
 from mockserver.misbehave import BreakerSet, Misbehaviour, MisbehaviourMiddleware
+from mockserver.openapi_route import OpenApiRoute
 from mockserver.resources import fixtures_dir
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
 from mockserver.server import bind
@@ -212,13 +213,18 @@ class Mock:
         self.header_timeout = header_timeout
         self.preflights = PreflightLog()
         self.profile = profile
-        self.parts: dict[str, registry.ApiPart] = {
-            api: spec.build(registry.ApiContext(
-                self.clock, self.scenario, profile=profile, allow_loopback_webhooks=allow_loopback_webhooks,
-                options=dict((api_options or {}).get(api, {})), max_body_bytes=max_body_bytes,
-                webhook_allow=tuple(webhook_allow),
-                latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes}))
-            for api, spec in self.specs.items()}
+        contexts = {api: registry.ApiContext(
+            self.clock, self.scenario, profile=profile, allow_loopback_webhooks=allow_loopback_webhooks,
+            options=dict((api_options or {}).get(api, {})), max_body_bytes=max_body_bytes,
+            webhook_allow=tuple(webhook_allow),
+            latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes})
+            for api in self.specs}
+        self.parts: dict[str, registry.ApiPart] = {api: spec.build(contexts[api])
+                                                   for api, spec in self.specs.items()}
+        # Each API's OpenAPI document, served on its port (`ApiSpec.openapi_path`).
+        self.openapi: dict[str, dict[str, Any]] = {
+            api: document for api, spec in self.specs.items()
+            if (document := spec.openapi(contexts[api])) is not None}
         self.breakers: dict[str, BreakerSet] = {}
         for api, spec in self.specs.items():
             found = spec.breakers()
@@ -259,6 +265,8 @@ class Mock:
                                             control=self.control)
         served = FaultMiddleware(served, self.faults, api=api)
         app: ASGIApp = ControlRouter(self.control, served)
+        if api in self.openapi:
+            app = OpenApiRoute(app, self.specs[api].openapi_path, self.openapi[api])
         app = JournalMiddleware(app, self.journal, api=api)
         # CORS sees every request the guard lets in: a preflight is answered before faults could
         # refuse it, and every answer (an injected 503) carries the CORS headers a page needs to

@@ -36,6 +36,12 @@ def breakers() -> BreakerSet:
     return PRAISONAI
 
 
+def openapi_document(context: ApiContext) -> dict[str, Any] | None:
+    from mockserver.praisonai.openapi_profile import document
+
+    return document(context.profile) or None
+
+
 SPEC = register(ApiSpec(
     name="praisonai",
     title="PraisonAI",
@@ -51,5 +57,6 @@ SPEC = register(ApiSpec(
                               "409": "the run has already finished"}),
     ),
     breakers=breakers,
+    openapi=openapi_document,
     latitudes=lambda: PRAISONAI_LATITUDES,
 ))

@@ -104,6 +104,11 @@ class Profile:
     def stats(self, model: PraisonAIModel) -> Reply:
         raise NotImplementedError
 
+    def allowed_methods(self, first_route: str, every: list[str]) -> str:
+        """The `Allow` of a 405, given the methods of the first route on the path (what Starlette
+        says) and those of every route on it."""
+        raise NotImplementedError
+
     # -- webhooks -------------------------------------------------------------------------------
     def webhook_wanted(self, view: RunView) -> bool:
         raise NotImplementedError
@@ -201,6 +206,9 @@ class ImplProfile(Profile):
         # server.py:215 puts the un-awaited coroutine of the async store.get_stats (store.py:290)
         # in the response; FastAPI cannot encode it and answers a plain 500 on every call.
         return Reply(500, text="Internal Server Error")
+
+    def allowed_methods(self, first_route: str, every: list[str]) -> str:
+        return first_route  # FastAPI: the first route declared on the path (router.py:50 before 152)
 
     def webhook_wanted(self, view: RunView) -> bool:
         # executor.py:281-282 and 304-306: after success and after an exception; not on timeout
@@ -336,6 +344,9 @@ class DocsProfile(Profile):
         # stats.mdx:13-39: every job ever submitted, by status (deleted ones keep their final status).
         by_status = model.counts(include_deleted=True)
         return Reply(200, {"total_jobs": sum(by_status.values()), "by_status": by_status})
+
+    def allowed_methods(self, first_route: str, every: list[str]) -> str:
+        return ", ".join(every)  # RFC 9110 15.5.6: the methods the resource has
 
     def webhook_wanted(self, view: RunView) -> bool:
         # submit-run.mdx:193: "when the job completes"; completed = succeeded, failed or
@@ -488,6 +499,10 @@ DIFFERENCES: tuple[Difference, ...] = (
                "stats.mdx:13-39, 63-75",
                "500 `Internal Server Error` (text): the async store.get_stats is never awaited",
                "server.py:207-217, store.py:290"),
+    Difference("allowed_methods", "`Allow` of a 405 on a path served for several methods",
+               "every method of the path (GET, HEAD, POST on /api/v1/runs: RFC 9110 15.5.6)",
+               "list-runs.mdx:6, submit-run.mdx:6",
+               "the first declared route's only (`POST` on /api/v1/runs)", "router.py:50, 152 (FastAPI)"),
     Difference("webhook_payload", "Webhook payload",
                "`{job_id, status, result, duration_seconds}`", "submit-run.mdx:191-202",
                "`{job_id, status, result, error, completed_at, duration_seconds}`", "executor.py:541-548"),
