@@ -263,7 +263,7 @@ class Mock:
             # Innermost, so the journal records the broken answers clients see.
             served = MisbehaviourMiddleware(served, self.misbehaviour, api=api, breakers=self.breakers[api],
                                             control=self.control)
-        served = FaultMiddleware(served, self.faults, api=api)
+        served = FaultMiddleware(served, self.faults, api=api, clock=self.clock)
         app: ASGIApp = ControlRouter(self.control, served)
         if api in self.openapi:
             app = OpenApiRoute(app, self.specs[api].openapi_path, self.openapi[api])
