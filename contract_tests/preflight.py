@@ -6,7 +6,8 @@ that what answers speaks the chosen API (Kinetica: the standard five-key respons
 `POST /show/system/status`; PraisonAI: `GET /health` answers a JSON object with a `status`). The whole
 check stays under five seconds, a target that does not answer included.
 
-Standard library only: the plugin imports this in every pytest run, and the `contract-tests` script
+Standard library only (and `mockserver.cli_parser`, which is too): the plugin imports this in every
+pytest run, and the `contract-tests` script
 runs it before pytest starts.
 """
 

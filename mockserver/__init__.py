@@ -3,6 +3,10 @@ generator of their contract schemas.
 
 The public surface: `Mock` (everything one mock holds, served in-process through `Mock.asgi(api)`),
 `MockServer` (a `Mock` on real sockets) and `Clock` (the virtual time every model reads).
+
+PYTEST_DONT_REWRITE: this file has no assertions, and the `contract-tests` script imports the
+package (its shared command-line parser) before pytest starts; the marker keeps pytest from warning
+that it cannot rewrite it.
 """
 
 from __future__ import annotations
