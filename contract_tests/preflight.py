@@ -7,8 +7,7 @@ that what answers speaks the chosen API (Kinetica: the standard five-key respons
 check stays under five seconds, a target that does not answer included.
 
 Standard library only (and `mockserver.cli_parser`, which is too): the plugin imports this in every
-pytest run, and the `contract-tests` script
-runs it before pytest starts.
+pytest run, and the `contract-tests` script runs it before pytest starts.
 """
 
 from __future__ import annotations
