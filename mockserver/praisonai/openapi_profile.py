@@ -79,6 +79,9 @@ def impl_document() -> dict[str, Any]:
     paths[run + "/result"]["get"]["responses"]["409"] = conflict
     schemas["get_run_result.200"] = {**schemas["get_run_result.200"], "required": ["job_id", "status", "created_at"]}
     schemas["get_run_result.200"]["properties"] = {**schemas["get_run_result.200"]["properties"], "result": {}}
+    # models.py:160-171: what is not required is Optional, answered null when unset (a run cancelled
+    # before it started has no duration).
+    schemas["get_run_result.200"] = _nullable(schemas["get_run_result.200"])
     # router.py:223-246: cancel answers the status object; a finished job is 409.
     paths[run + "/cancel"]["post"]["responses"]["200"] = _json(
         {"$ref": "#/components/schemas/get_run_status.200"}, "impl: the job's status object")
