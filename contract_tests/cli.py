@@ -11,31 +11,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from importlib.metadata import PackageNotFoundError, version
-from typing import NoReturn
 
 from contract_tests.options import OPTIONS, add_to_argparse, to_argv
-from contract_tests.preflight import (
-    DISTRIBUTION,
-    PreflightError,
-    check_options,
-    check_suite_installed,
-    check_target,
-)
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with a usage mistake said in one line (exit code 2, as argparse does)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
-
-
-def kit_version() -> str:
-    try:
-        return version(DISTRIBUTION)
-    except PackageNotFoundError:  # a checkout on PYTHONPATH, not installed
-        return "unknown (not installed)"
+from contract_tests.preflight import PreflightError, check_options, check_suite_installed, check_target
+from mockserver.cli_parser import Parser, kit_version
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -21,10 +21,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mockserver import registry
+from mockserver.cli_parser import DISTRIBUTION
 
 __all__ = ["PreflightError", "check_options", "check_suite_installed", "check_target", "parse_headers"]
 
-DISTRIBUTION = "asyncjobs-contract-kit"
 # What the suite imports beyond the base install (the `[conformance]` extra): import name, package.
 SUITE_MODULES = {"pytest": "pytest", "hypothesis": "hypothesis", "schemathesis": "schemathesis",
                  "httpx_sse": "httpx-sse"}

@@ -4,8 +4,8 @@ generator of their contract schemas.
 The public surface: `Mock` (everything one mock holds, served in-process through `Mock.asgi(api)`),
 `MockServer` (a `Mock` on real sockets) and `Clock` (the virtual time every model reads).
 
-PYTEST_DONT_REWRITE: the `contract-tests` script reads the API registry before pytest starts (its
-options name the APIs); this package has no assertions to rewrite, and the marker keeps pytest from
+PYTEST_DONT_REWRITE: the `contract-tests` script imports this package (its command-line parser, the API
+registry) before pytest starts; it has no assertions to rewrite, and the marker keeps pytest from
 warning that it cannot.
 """
 

@@ -1,9 +1,15 @@
-"""`mockserver serve` (both APIs on their clients' default ports) and `mockserver schemas generate`."""
+"""`mockserver serve` (every API on its client's default port), `mockserver presets`,
+`mockserver misbehaviours` and `mockserver schemas generate`.
+
+Every usage mistake is one line on stderr and exit code 2 (`mockserver.cli_parser.Parser`), never a
+traceback."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import difflib
+import errno
 import logging
 import signal
 import sys
@@ -11,13 +17,21 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mockserver import registry
+from mockserver.cli_parser import Parser, kit_version, network, port_number, positive_int, positive_seconds
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES
 from mockserver.runtime import PROFILES
 from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S
 
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mockserver", description=__doc__)
+    parser = Parser(prog="mockserver", description="A stateful mock of long-running-work APIs "
+                    "(Kinetica procs and jobs, PraisonAI async runs) on a virtual clock, and the "
+                    "generator of their contract schemas.",
+                    epilog="Exit codes: 0 stopped normally, 2 a usage mistake (said in one line).")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {kit_version()}",
+                        help="print the version of asyncjobs-contract-kit and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     specs = registry.specs()
@@ -28,12 +42,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="which API to serve (default: both (every API), each on its own port)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     for spec in specs:
-        serve.add_argument(f"--{spec.name}-port", type=int, default=spec.default_port, metavar="PORT",
+        serve.add_argument(f"--{spec.name}-port", type=port_number, default=spec.default_port, metavar="PORT",
                            dest=_port_option(spec.name),
-                           help=f"{spec.title} port (default: {spec.default_port})")
+                           help=f"{spec.title} port, 0 to 65535, 0 for any free one (default: {spec.default_port})")
     serve.add_argument("--scenario", metavar="NAME|PATH",
-                       help="a scenario preset from fixtures/ or a YAML file")
-    serve.add_argument("--segments", type=int, metavar="N",
+                       help="a scenario preset (`mockserver presets` lists them) or a YAML file, "
+                            "hot-reloaded when edited")
+    serve.add_argument("--segments", type=positive_int, metavar="N",
                        help="data segments a distributed Kinetica run uses (default: the scenario's)")
     serve.add_argument("--frozen-clock", action="store_true",
                        help="start with the clock frozen (move it through /_mock/clock)")
@@ -52,32 +67,45 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME", dest="allowed_hosts",
                        help="a Host name served besides loopback ones and the --host address "
                             "(against DNS rebinding); repeatable, * for any")
-    serve.add_argument("--max-body-bytes", type=int, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
+    serve.add_argument("--max-body-bytes", type=positive_int, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
                        help=f"largest request body on every port (default: {DEFAULT_MAX_BODY_BYTES}); "
                             "larger is 413")
-    serve.add_argument("--header-timeout", type=float, default=DEFAULT_HEADER_TIMEOUT_S, metavar="SECONDS",
+    serve.add_argument("--header-timeout", type=positive_seconds, default=DEFAULT_HEADER_TIMEOUT_S, metavar="SECONDS",
                        help="a connection must send a request's headers within this time "
                             f"(default: {DEFAULT_HEADER_TIMEOUT_S:g})")
-    serve.add_argument("--body-timeout", type=float, default=DEFAULT_BODY_TIMEOUT_S, metavar="SECONDS",
+    serve.add_argument("--body-timeout", type=positive_seconds, default=DEFAULT_BODY_TIMEOUT_S, metavar="SECONDS",
                        help=f"a request body must arrive whole within this time (default: "
                             f"{DEFAULT_BODY_TIMEOUT_S:g}); else 408 and the connection is closed")
-    serve.add_argument("--webhook-allow", action="append", default=[], metavar="CIDR",
+    serve.add_argument("--webhook-allow", action="append", default=[], metavar="CIDR", type=network,
                        help="a network PraisonAI webhooks may reach although private, e.g. 10.0.0.0/8; "
                             "repeatable")
     serve.add_argument("--misbehave", action="append", default=[], metavar="CLAUSE",
-                       help="break this contract clause on purpose (the conformance suite's self-test); "
-                            "repeatable")
+                       help="break this contract clause on purpose (the conformance suite's self-test; "
+                            "`mockserver misbehaviours` lists them); repeatable")
     serve.add_argument("--vary", action="append", default=[], metavar="LATITUDE=CHOICE",
                        help="make a choice the contract leaves open differently, e.g. "
                             "LAT-KIN-ERROR-STATUS=200 (GET /_mock/vary lists them); repeatable")
-    serve.add_argument("--log-level", default="warning",
-                       choices=["critical", "error", "warning", "info", "debug", "trace"])
+    serve.add_argument("--log-level", default="warning", choices=LOG_LEVELS,
+                       help="how much the server (uvicorn) logs on stderr: "
+                            f"{', '.join(LOG_LEVELS)} (default: warning)")
     serve.set_defaults(handler=_serve)
+
+    presets = commands.add_parser("presets", help="list the scenario presets, one line each",
+                                  description="List the scenario presets `--scenario NAME` accepts "
+                                              "(YAML files under fixtures/), one line each.")
+    presets.set_defaults(handler=_presets)
+    misbehaviours = commands.add_parser(
+        "misbehaviours", help="list the contract clauses --misbehave can break",
+        description="List the ids of the contract clauses `serve --misbehave CLAUSE` can break.")
+    misbehaviours.set_defaults(handler=_misbehaviours)
 
     schemas = commands.add_parser("schemas", help="schema tooling")
     schema_commands = schemas.add_subparsers(dest="schemas_command", required=True, metavar="COMMAND")
     generate = schema_commands.add_parser(
-        "generate", help="regenerate schemas/ from the doc pages and the client's Avro schemas")
+        "generate", help="regenerate schemas/ from the doc pages and the client's Avro schemas",
+        description="Regenerate schemas/ from the doc pages and the gpudb client's Avro schemas "
+                    "(needs `pip install 'gpudb>=7.2.3,<7.3'`). Files under --out that this run does "
+                    "not produce are removed, so --out must be empty or a generated tree.")
     generate.add_argument("--docs", type=Path, required=True, metavar="DIR", help="the doc pages")
     generate.add_argument("--out", type=Path, required=True, metavar="DIR", help="where schemas go")
     generate.set_defaults(handler=_generate)
@@ -86,21 +114,21 @@ def _parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     from mockserver.auth import AuthConfig, AuthConfigError
-    from mockserver.runtime import Mock, MockError, listeners, request_exit, serve_all
+    from mockserver.runtime import BindError, Mock, MockError, listeners, request_exit, serve_all
     from mockserver.scenario import ScenarioError
 
     apis = registry.names() if args.api == "both" else (args.api,)
     ports = {api: getattr(args, _port_option(api)) for api in registry.names()}
-    if args.segments is not None and args.segments < 1:
-        return _fail("--segments must be at least 1")
     if args.no_cors and args.cors_origins:
         return _fail("give --cors-origin or --no-cors, not both")
     cors_origins = [] if args.no_cors else args.cors_origins
-    breakable = {clause for spec in registry.specs() if (breakers := spec.breakers()) is not None
-                 for clause in breakers.clauses}
-    unknown = sorted(set(args.misbehave) - breakable)
+    breakable = _breakable()
+    unknown = sorted(set(args.misbehave) - set(breakable))
     if unknown:
-        return _fail(f"--misbehave: no misbehaviour for {unknown}")
+        near = sorted({m for clause in unknown for m in difflib.get_close_matches(clause, breakable, 3)})
+        return _fail(f"--misbehave: no clause {', '.join(unknown)} can be broken"
+                     + (f" (did you mean {', '.join(near)}?)" if near else "")
+                     + f"; `mockserver misbehaviours` lists the {len(breakable)} that can")
     from mockserver.vary import VariationError, parse_choices
 
     try:
@@ -118,18 +146,27 @@ def _serve(args: argparse.Namespace) -> int:
                     # The address the mock is bound to is its own name; a wildcard names nothing.
                     allowed_hosts=[*args.allowed_hosts,
                                    *([] if args.host in ("0.0.0.0", "::", "") else [args.host])])
+    except VariationError as exc:
+        return _fail(f"--vary: {exc}")
     except (AuthConfigError, ScenarioError, MockError, ValueError) as exc:
         return _fail(str(exc))
     try:
         found = listeners(mock, args.host, ports, log_level=args.log_level)
-    except OSError as exc:
-        return _fail(f"cannot bind: {exc}")
+    except BindError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            return _fail(f"{exc.strerror} (--{exc.api}-port chooses another port; 0 any free one)")
+        return _fail(f"{exc.strerror} (--host: an address of this machine, e.g. 127.0.0.1)")
+    except OSError as exc:  # e.g. a --host that is no address of this machine
+        return _fail(f"cannot listen on {args.host}: {exc.strerror or exc}")
     for listener in found:
         print(f"{listener.api}: {listener.url}  (control plane: {listener.url}/_mock/)", flush=True)
     print(f"inspector: {found[0].url}/_mock/inspector", flush=True)
     if mock.variation.choices:
         chosen = ", ".join(f"{k}={v}" for k, v in sorted(mock.variation.choices.items()))
         print(f"latitude choices (not the defaults): {chosen}", flush=True)
+    if mock.misbehaviour.ids:
+        broken = ", ".join(sorted(mock.misbehaviour.ids))
+        print(f"MISBEHAVING on purpose: breaks {broken} (not a correct implementation)", flush=True)
     watching = mock.scenario.watching
     if watching is not None:
         print(f"scenario: {mock.scenario.current.name} from {watching} (edits apply without a restart)",
@@ -164,15 +201,45 @@ def _log_scenario_reloads() -> None:
         logger.propagate = False
 
 
-def _generate(args: argparse.Namespace) -> int:
-    from mockserver.spec.generate import generate  # the generator is heavy and optional at serve time
+def _breakable() -> list[str]:
+    return sorted(clause for spec in registry.specs() if (breakers := spec.breakers()) is not None
+                  for clause in breakers.clauses)
 
-    generate(args.docs, args.out)
+
+def _presets(args: argparse.Namespace) -> int:
+    from mockserver.runtime import preset_summary, scenario_presets
+
+    found = scenario_presets()
+    if not found:
+        return _fail("no scenario presets: the fixtures/ folder is missing from this installation")
+    width = max(map(len, found))
+    for name, path in found.items():
+        print(f"{name:<{width}}  {preset_summary(path)}")
+    return 0
+
+
+def _misbehaviours(args: argparse.Namespace) -> int:
+    for clause in _breakable():
+        print(clause)
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from mockserver.spec.generate import GenerateError, generate  # heavy, and optional at serve time
+    from mockserver.spec.mintlify import PageError
+    from mockserver.spec.types import TypePhraseError
+
+    try:
+        generate(args.docs, args.out)
+    except (GenerateError, PageError, TypePhraseError) as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        return _fail(f"{exc.filename or args.out}: {exc.strerror or exc}")
     return 0
 
 
 def _fail(message: str) -> int:
-    print(f"mockserver: error: {message}", file=sys.stderr)
+    print(f"mockserver: {message}", file=sys.stderr)
     return 2
 
 

@@ -9,6 +9,7 @@ its state from `now()`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -56,6 +57,7 @@ class Clock:
         self._frozen_at: float | None = start if frozen else None
         self._offset = 0.0 if frozen else start - wall()
         self._floor = start  # the latest instant anyone has been told; now() never goes below it
+        self._listeners: list[Callable[[], None]] = []  # told after every move (see on_move)
 
     # -- reading --------------------------------------------------------------------------------
     def now(self) -> float:
@@ -79,6 +81,22 @@ class Clock:
         return t
 
     # -- moving ---------------------------------------------------------------------------------
+    def on_move(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` after every advance, set, freeze or unfreeze (from the thread that moved
+        the clock); returns the function that removes it. Waiters use this instead of polling."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._listeners.remove(listener)
+
+        return remove
+
+    def _moved(self) -> None:
+        for listener in tuple(self._listeners):
+            listener()
+
     def advance(self, seconds: float) -> float:
         seconds = _as_float(seconds)
         if not seconds >= 0:  # also rejects NaN
@@ -89,7 +107,9 @@ class Clock:
                 self._frozen_at = self._now_locked() + seconds
             else:
                 self._offset += seconds
-            return self._now_locked()
+            now = self._now_locked()
+        self._moved()
+        return now
 
     def set(self, instant: float) -> float:
         instant = _as_float(instant)
@@ -102,12 +122,15 @@ class Clock:
                 self._frozen_at = instant
             else:
                 self._offset += instant - current
-            return self._now_locked()
+            now = self._now_locked()
+        self._moved()
+        return now
 
     def freeze(self) -> float:
         with self._lock:
-            self._frozen_at = self._now_locked()
-            return self._frozen_at
+            self._frozen_at = now = self._now_locked()
+        self._moved()
+        return now
 
     def unfreeze(self) -> float:
         """Follow the wall clock again, continuing from the frozen instant."""
@@ -115,18 +138,34 @@ class Clock:
             if self._frozen_at is not None:
                 self._offset = self._frozen_at - self._wall()
                 self._frozen_at = None
-            return self._now_locked()
+            now = self._now_locked()
+        self._moved()
+        return now
 
     # -- waiting --------------------------------------------------------------------------------
-    async def sleep_until(self, instant: float, *, tick: float = 0.02) -> None:
-        """Wait until `now() >= instant`, whoever moves the clock (the wall or a test)."""
-        while True:
-            remaining = instant - self.now()
-            if remaining <= 0:
-                return
-            # Frozen time can only be moved by someone else: look again soon. Running time: sleep
-            # no longer than a tick either, since an advance may bring the instant forward.
-            await asyncio.sleep(min(remaining, tick) if not self.frozen else tick)
+    async def sleep_until(self, instant: float) -> None:
+        """Wait until `now() >= instant`, whoever moves the clock (the wall or a test), without polling:
+        woken by every move of the clock, and, while it follows real time, when the instant comes."""
+        loop = asyncio.get_running_loop()
+        moved = asyncio.Event()
+
+        def wake() -> None:
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody waits
+                loop.call_soon_threadsafe(moved.set)
+
+        remove = self.on_move(wake)  # before reading the clock, so no move is missed
+        try:
+            while True:
+                moved.clear()
+                state = self.state()
+                remaining = instant - state.now
+                if remaining <= 0:
+                    return
+                # Frozen, only a move can bring the instant; running, it also comes by itself.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(moved.wait(), None if state.frozen else remaining)
+        finally:
+            remove()
 
 
 def clock_json(clock: Clock) -> dict[str, Any]:

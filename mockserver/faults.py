@@ -5,9 +5,12 @@ them: a canned status, a delay, a hang, a truncated body or a reset connection. 
 probability, the first N matches, every Nth match) make a rule fire on some matches only, always the
 same ones for the same seed and request order.
 
-Delays are real seconds (`asyncio.sleep`), not the mock's clock: they are about HTTP timing as a
-client sees it. The middleware wraps an API's app only, never the control plane (see mockserver.runtime), so
-a rule can always be removed.
+A `delay` is real seconds (`asyncio.sleep`): HTTP timing as a client sees it, whatever the mock's
+clock does. A pause can instead be held on the mock's clock: `until` (an instant, seconds since the
+epoch on the mock's clock) or `virtual_seconds` (mock time from the request's arrival) keep the
+request until the clock gets there, by an advance or (running) by itself; waiting is on the clock's
+move notifications, not polling. The middleware wraps an API's app only, never the control plane
+(see mockserver.runtime), so a rule can always be removed.
 
 Breaking a connection needs the server's transport, which ASGI does not expose. Under uvicorn the
 `send` callable handed to the app is a method of the request cycle that holds it; `expose_transport`
@@ -34,6 +37,8 @@ from typing import Any, Literal
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from mockserver.clock import Clock
+
 Action = Literal["status", "delay", "hang", "truncate", "reset"]
 ACTIONS: tuple[str, ...] = ("status", "delay", "hang", "truncate", "reset")
 TRANSPORT_KEY = "mockserver.transport"
@@ -59,7 +64,9 @@ class FaultRule:
     status: int | None = None  # None: 500 for `status`, 200 for `truncate`
     body: Any = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    delay: float = 0.0  # seconds: the whole of a `delay` action, a pause before any other action
+    delay: float = 0.0  # real seconds: the whole of a `delay` action, a pause before any other action
+    until: float | None = None  # or a pause until this instant of the mock's clock
+    virtual_seconds: float | None = None  # or a pause for this much of the mock's clock
     probability: float | None = None
     seed: int | None = None
     first: int | None = None
@@ -67,7 +74,7 @@ class FaultRule:
     truncate_at: int = 0  # bytes of the body actually sent by `truncate`
 
     _FIELDS = ("action", "path", "path_regex", "method", "api", "status", "body", "headers", "delay",
-               "probability", "seed", "first", "every", "truncate_at")
+               "until", "virtual_seconds", "probability", "seed", "first", "every", "truncate_at")
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -97,8 +104,20 @@ class FaultRule:
             raise FaultRuleError("headers must be an object of string names to string values")
         if not _is_number(self.delay) or not 0 <= self.delay <= 3600:
             raise FaultRuleError(f"delay must be a number of seconds in 0..3600; got {self.delay!r}")
-        if self.action == "delay" and self.delay <= 0:
-            raise FaultRuleError("a delay rule needs delay > 0 (seconds)")
+        if self.until is not None and (not _is_number(self.until) or self.until < 0):
+            raise FaultRuleError(f"until must be an instant of the mock's clock (seconds since the epoch); "
+                                 f"got {self.until!r}")
+        if self.virtual_seconds is not None and (not _is_number(self.virtual_seconds)
+                                                 or not 0 < self.virtual_seconds <= 10 * 365 * 86400):
+            raise FaultRuleError(f"virtual_seconds must be a number of seconds in (0, 10 years]; "
+                                 f"got {self.virtual_seconds!r}")
+        held = [name for name in ("delay", "until", "virtual_seconds") if getattr(self, name)]
+        if len(held) > 1:
+            raise FaultRuleError(f"give one of delay (real seconds), until or virtual_seconds (mock clock); "
+                                 f"got {', '.join(held)}")
+        if self.action == "delay" and not held:
+            raise FaultRuleError("a delay rule needs delay > 0 (real seconds), until (an instant of the "
+                                 "mock's clock) or virtual_seconds (seconds of the mock's clock)")
         if self.probability is not None and (not _is_number(self.probability)
                                              or not 0 <= self.probability <= 1):
             raise FaultRuleError(f"probability must be a number in 0..1; got {self.probability!r}")
@@ -300,10 +319,12 @@ def expose_transport(app: ASGIApp) -> ASGIApp:
 
 
 class FaultMiddleware:
-    def __init__(self, app: ASGIApp, rules: FaultRules, *, api: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, rules: FaultRules, *, api: str | None = None,
+                 clock: Clock | None = None) -> None:
         self.app = app
         self.rules = rules
         self.api = api
+        self.clock = clock  # for pauses on the mock's clock (`until`, `virtual_seconds`)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not self.rules._rules:
@@ -317,6 +338,11 @@ class FaultMiddleware:
         rule = active.rule
         if rule.delay > 0:
             await asyncio.sleep(rule.delay)
+        elif rule.until is not None or rule.virtual_seconds is not None:
+            if self.clock is None:
+                raise RuntimeError("a fault held on the mock's clock needs FaultMiddleware(clock=...)")
+            instant = rule.until if rule.until is not None else self.clock.now() + (rule.virtual_seconds or 0)
+            await self.clock.sleep_until(instant)
         if rule.action == "delay":
             await self.app(scope, receive, send)
         elif rule.action == "status":

@@ -127,6 +127,10 @@ def _no_client_rules() -> tuple[ClientRule, ...]:
     return ()
 
 
+def _no_document(context: ApiContext) -> dict[str, Any] | None:
+    return None
+
+
 @dataclass(frozen=True)
 class ApiSpec:
     """One API, as the shared machinery sees it."""
@@ -143,6 +147,10 @@ class ApiSpec:
     breakers: Callable[[], BreakerSet | None] = _no_breakers  # loaded on first use
     latitudes: Callable[[], LatitudeSet | None] = _no_latitudes  # choices the contract leaves open
     client_rules: Callable[[], tuple[ClientRule, ...]] = _no_client_rules  # how its clients should behave
+    # The API's OpenAPI document for this mock (its profile, say), served on its port at
+    # `openapi_path` with `servers` naming that port; None: not served. Must not collide with the API.
+    openapi: Callable[[ApiContext], dict[str, Any] | None] = _no_document
+    openapi_path: str = "/openapi.json"
 
     @property
     def fixture(self) -> str:

@@ -4,7 +4,7 @@ The APIs come from the registry (`mockserver.registry`): a `Mock` builds one par
 API it serves and never names one. Every API port gets the same stack, assembled in one place
 (`Mock.assemble`), outermost first:
 
-    expose_transport -> guard -> CORS -> journal -> control router
+    expose_transport -> guard -> CORS -> journal -> the API's OpenAPI document -> control router
         /_mock/...  -> the control plane (one app shared by every port)
         otherwise   -> faults -> misbehaviour -> latitude choices -> the API's app
 
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import threading
 import time
@@ -52,6 +53,7 @@ from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, Gua
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
 from mockserver.misbehave import BreakerSet, Misbehaviour, MisbehaviourMiddleware
+from mockserver.openapi_route import OpenApiRoute
 from mockserver.resources import fixtures_dir
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
 from mockserver.server import bind
@@ -73,6 +75,22 @@ def scenario_presets() -> dict[str, Path]:
         return {}
     found = [*root.rglob("*.yaml"), *root.rglob("*.yml")]
     return {path.relative_to(root).with_suffix("").as_posix(): path for path in sorted(found)}
+
+
+def preset_summary(path: Path) -> str:
+    """One line about a preset: its `description`, else the first sentence of its leading comment."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        if line.startswith("description:"):
+            return line.partition(":")[2].strip().strip("'\"")
+    comment = []
+    for line in lines:
+        if not line.startswith("#"):
+            break
+        comment.append(line.lstrip("#").strip())
+    text = " ".join(comment)
+    match = re.search(r"\.(\s|$)", text)
+    return (text[:match.start()] if match else text).strip()
 
 
 def find_preset(name: str) -> Path | None:
@@ -197,13 +215,18 @@ class Mock:
         self.header_timeout = header_timeout
         self.preflights = PreflightLog()
         self.profile = profile
-        self.parts: dict[str, registry.ApiPart] = {
-            api: spec.build(registry.ApiContext(
-                self.clock, self.scenario, profile=profile, allow_loopback_webhooks=allow_loopback_webhooks,
-                options=dict((api_options or {}).get(api, {})), max_body_bytes=max_body_bytes,
-                webhook_allow=tuple(webhook_allow),
-                latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes}))
-            for api, spec in self.specs.items()}
+        contexts = {api: registry.ApiContext(
+            self.clock, self.scenario, profile=profile, allow_loopback_webhooks=allow_loopback_webhooks,
+            options=dict((api_options or {}).get(api, {})), max_body_bytes=max_body_bytes,
+            webhook_allow=tuple(webhook_allow),
+            latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes})
+            for api in self.specs}
+        self.parts: dict[str, registry.ApiPart] = {api: spec.build(contexts[api])
+                                                   for api, spec in self.specs.items()}
+        # Each API's OpenAPI document, served on its port (`ApiSpec.openapi_path`).
+        self.openapi: dict[str, dict[str, Any]] = {
+            api: document for api, spec in self.specs.items()
+            if (document := spec.openapi(contexts[api])) is not None}
         self.breakers: dict[str, BreakerSet] = {}
         for api, spec in self.specs.items():
             found = spec.breakers()
@@ -242,8 +265,10 @@ class Mock:
             # Innermost, so the journal records the broken answers clients see.
             served = MisbehaviourMiddleware(served, self.misbehaviour, api=api, breakers=self.breakers[api],
                                             control=self.control)
-        served = FaultMiddleware(served, self.faults, api=api)
+        served = FaultMiddleware(served, self.faults, api=api, clock=self.clock)
         app: ASGIApp = ControlRouter(self.control, served)
+        if api in self.openapi:
+            app = OpenApiRoute(app, self.specs[api].openapi_path, self.openapi[api])
         app = JournalMiddleware(app, self.journal, api=api)
         # CORS sees every request the guard lets in: a preflight is answered before faults could
         # refuse it, and every answer (an injected 503) carries the CORS headers a page needs to
@@ -414,6 +439,15 @@ class _QuietServer(uvicorn.Server):
         yield
 
 
+class BindError(OSError):
+    """An API's port could not be listened on (in use, not allowed, an address not of this machine)."""
+
+    def __init__(self, api: str, host: str, port: int, reason: OSError) -> None:
+        super().__init__(reason.errno, f"cannot listen for the {registry.get(api).title} API on "
+                                       f"{host}:{port}: {reason.strerror or reason}")
+        self.api, self.host, self.port = api, host, port
+
+
 @dataclass
 class Listener:
     api: str
@@ -433,7 +467,11 @@ def listeners(mock: Mock, host: str, ports: Mapping[str, int], *, log_level: str
     made: list[Listener] = []
     try:
         for api in mock.apis:
-            sock = bind(host, ports.get(api, 0))
+            port = ports.get(api, 0)
+            try:
+                sock = bind(host, port)
+            except OSError as exc:
+                raise BindError(api, host, port, exc) from exc
             config = uvicorn.Config(mock.asgi(api), log_level=log_level, lifespan="on", access_log=False,
                                     timeout_graceful_shutdown=graceful_seconds,
                                     http=header_timeout_protocol(mock.header_timeout))  # slow clients

@@ -117,18 +117,124 @@ def test_a_port_in_use_is_a_clear_error(capsys) -> None:
         busy.listen()
         port = busy.getsockname()[1]
         assert main(["serve", "--api", "kinetica", "--kinetica-port", str(port)]) == 2
-    assert "cannot bind" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"cannot listen for the Kinetica API on 127.0.0.1:{port}" in err
+    assert "--kinetica-port" in err and err.count("\n") == 1
 
 
 @pytest.mark.parametrize(("args", "reason"), [
     (["--auth-basic", "no-colon"], "USER:PASS"),
     (["--auth-bearer", "two words"], "Bearer token"),
     (["--scenario", "no-such-preset"], "no such scenario file or preset"),
-    (["--segments", "0"], "--segments must be at least 1"),
+    (["--misbehave", "NOPE-001"], "`mockserver misbehaviours` lists"),
+    (["--misbehave", "KIN-SPS-07"], "did you mean KIN-SPS-007"),
+    (["--vary", "LAT-KIN-ERROR-STATUS=7"], "--vary: LAT-KIN-ERROR-STATUS: no choice '7'; choices: 400, 200, 422"),
+    (["--host", "192.0.2.1", "--kinetica-port", "0"], "--host"),
 ])
 def test_bad_serve_options_exit_2_with_a_reason(capsys, args: list[str], reason: str) -> None:
     assert main(["serve", "--api", "kinetica", *args]) == 2
     assert reason in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    (["serve", "--kinetica-port", "70000"], "argument --kinetica-port: 70000 is not a port number: ports go "
+                                            "from 0 (any free port) to 65535"),
+    (["serve", "--praisonai-port", "-1"], "argument --praisonai-port: -1 is not a port number"),
+    (["serve", "--kinetica-port", "http"], "argument --kinetica-port: 'http' is not a port number"),
+    (["serve", "--segments", "0"], "argument --segments: 0 is too small: at least 1"),
+    (["serve", "--max-body-bytes", "-3"], "argument --max-body-bytes: -3 is too small"),
+    (["serve", "--body-timeout", "nan"], "argument --body-timeout: nan is not a duration"),
+    (["serve", "--header-timeout", "0"], "argument --header-timeout: 0 is not a duration"),
+    (["serve", "--webhook-allow", "nonsense"], "argument --webhook-allow: 'nonsense' is not a network"),
+    (["serve", "--api", "oracle"], "invalid choice: 'oracle' (choose from 'kinetica', 'praisonai', 'both')"),
+    (["serve", "--log-level", "loud"], "(choose from 'critical', 'error', 'warning', 'info', 'debug', 'trace')"),
+    (["frob"], "invalid choice: 'frob'"),
+    ([], "required: COMMAND"),
+])
+def test_usage_mistakes_are_one_line_and_exit_2(capsys, args: list[str], reason: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert reason in err and err.count("\n") == 1 and "Traceback" not in err, err
+    assert "--help)" in err  # where to read more
+
+
+def test_every_option_has_a_description() -> None:
+    from mockserver.cli import _parser
+
+    def walk(parser):
+        yield parser
+        for action in parser._actions:
+            for sub in getattr(action, "choices", None) or {}:
+                if isinstance(action.choices, dict):
+                    yield from walk(action.choices[sub])
+
+    for parser in walk(_parser()):
+        for action in parser._actions:
+            if action.option_strings:
+                assert action.help, f"{parser.prog} {action.option_strings} has no description"
+
+
+def test_version(capsys) -> None:
+    from mockserver.cli_parser import kit_version
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"mockserver {kit_version()}\n"
+
+
+def test_presets_lists_every_preset_with_one_line(capsys) -> None:
+    from mockserver.runtime import scenario_presets
+
+    assert main(["presets"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    presets = scenario_presets()
+    assert [line.split()[0] for line in lines] == list(presets)
+    summary = dict(line.split(None, 1) for line in lines)
+    # A preset's `description`, else the first sentence of its leading comment.
+    assert summary["scenarios/segment_fails"] == "Kinetica runs where data segment 2 fails with a message."
+    assert summary["kinetica/failing_segment"].startswith('Every run of a proc named "etl*" fails')
+
+
+def test_misbehaviours_lists_what_misbehave_accepts(capsys) -> None:
+    assert main(["misbehaviours"]) == 0
+    listed = capsys.readouterr().out.split()
+    assert "KIN-SPS-007" in listed and len(listed) > 20
+    assert all(clause.startswith(("KIN-", "PRA-")) or clause for clause in listed)
+
+
+def test_a_misbehaving_server_says_so_in_its_banner() -> None:
+    port = _free_port()
+    proc = _serve("--api", "kinetica", "--kinetica-port", str(port), "--misbehave", "KIN-SPS-007")
+    try:
+        _wait_for_port(port, proc)
+    finally:
+        _code, out, err = _stop(proc)
+    assert "MISBEHAVING on purpose: breaks KIN-SPS-007" in out, (out, err)
+
+
+def test_schemas_generate_mistakes_are_one_line(capsys, tmp_path) -> None:
+    assert main(["schemas", "generate", "--docs", "/nonexistent", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err == ("mockserver: --docs /nonexistent: no kinetica/ or praisonai/ folder of doc pages there "
+                   "(no such folder)\n")
+    (tmp_path / "mine.txt").write_text("keep me")
+    (tmp_path / "docs" / "kinetica").mkdir(parents=True)
+    (tmp_path / "docs" / "praisonai").mkdir()
+    assert main(["schemas", "generate", "--docs", str(tmp_path / "docs"), "--out", str(tmp_path)]) == 2
+    assert "a folder with other files in it" in capsys.readouterr().err
+    assert (tmp_path / "mine.txt").read_text() == "keep me"  # never removed as stale
+
+
+def test_a_missing_gpudb_is_one_line_saying_how_to_install_it(capsys, monkeypatch, tmp_path) -> None:
+    monkeypatch.setitem(sys.modules, "gpudb", None)  # import gpudb now raises ImportError
+    (tmp_path / "docs" / "kinetica").mkdir(parents=True)
+    (tmp_path / "docs" / "praisonai").mkdir()
+    assert main(["schemas", "generate", "--docs", str(tmp_path / "docs"), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == ("mockserver: the schema generator reads Kinetica's client: "
+                                       "pip install 'gpudb>=7.2.3,<7.3'\n")
 
 
 def test_argparse_rejects_unknown_choices(capsys) -> None:

@@ -279,3 +279,74 @@ def test_a_request_picked_for_a_hang_after_shutdown_began_is_let_go_at_once() ->
     assert asyncio.run(hold()) is True
     rules.serving()  # served again: hangs hold again
     assert asyncio.run(hold()) is False
+
+
+# -- pauses held on the mock's clock ---------------------------------------------------------------
+def test_a_pause_on_the_mock_clock_is_one_of_delay_until_virtual_seconds() -> None:
+    with pytest.raises(FaultRuleError, match="give one of delay"):
+        FaultRule.from_dict({"action": "delay", "delay": 1, "virtual_seconds": 5})
+    with pytest.raises(FaultRuleError, match="needs delay > 0"):
+        FaultRule.from_dict({"action": "delay"})
+    with pytest.raises(FaultRuleError, match="virtual_seconds must be"):
+        FaultRule.from_dict({"action": "delay", "virtual_seconds": -1})
+    assert FaultRule.from_dict({"action": "status", "status": 503, "until": 10.0}).until == 10.0
+
+
+def test_a_delay_held_on_the_frozen_clock_answers_once_the_clock_gets_there() -> None:
+    asyncio.run(_held_on_the_frozen_clock())
+
+
+async def _held_on_the_frozen_clock() -> None:
+    from mockserver import Mock
+
+    mock = Mock(["praisonai"], frozen_clock=True)
+    start = mock.clock.now()
+    mock.faults.add({"action": "delay", "path": "/health", "virtual_seconds": 30})
+    mock.faults.add({"action": "status", "status": 503, "path": "/stats", "until": start + 60})
+    transport = httpx.ASGITransport(mock.asgi("praisonai"))
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        health = asyncio.ensure_future(client.get("/health"))
+        stats = asyncio.ensure_future(client.get("/stats"))
+        # Held: nothing moves a frozen clock but the test (bounded look, not a wait for state).
+        done, _ = await asyncio.wait({health, stats}, timeout=0.2)
+        assert not done
+        mock.clock.advance(29.5)
+        done, _ = await asyncio.wait({health, stats}, timeout=0.2)
+        assert not done
+        mock.clock.advance(0.5)          # 30 s of mock time since the request came
+        assert (await asyncio.wait_for(health, 5)).status_code == 200
+        assert not stats.done()
+        mock.clock.set(start + 60)       # the instant the second rule names
+        assert (await asyncio.wait_for(stats, 5)).status_code == 503
+
+
+def test_a_held_delay_is_released_by_a_clock_moved_from_another_thread() -> None:
+    from mockserver import MockServer
+
+    with MockServer(apis=["praisonai"], frozen_clock=True) as server:
+        # An instant, not a span: the answer does not depend on when the request reaches the mock.
+        server.faults.add({"action": "delay", "path": "/health", "until": server.clock.now() + 3600})
+        answers: list[int] = []
+        client = threading.Thread(target=lambda: answers.append(
+            httpx.get(f"{server.url}/health", timeout=20).status_code))
+        client.start()
+        client.join(0.3)
+        assert client.is_alive() and not answers     # held: an hour of mock time has not passed
+        server.clock.advance(3600)
+        client.join(10)
+    assert answers == [200]
+
+
+def test_the_clock_tells_its_listeners_of_every_move_until_removed() -> None:
+    from mockserver.clock import Clock
+
+    clock = Clock(1000.0, frozen=True)
+    moves: list[float] = []
+    remove = clock.on_move(lambda: moves.append(clock.now()))
+    clock.advance(5)
+    clock.set(1010)
+    clock.unfreeze()
+    clock.freeze()
+    remove()
+    clock.advance(1)
+    assert moves[:2] == [1005.0, 1010.0] and len(moves) == 4

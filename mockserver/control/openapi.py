@@ -61,7 +61,8 @@ def _schemas() -> dict[str, Any]:
                                               "minItems": 2, "maxItems": 2}}
     rule_fields: dict[str, Any] = {
         "action": {"enum": list(ACTIONS), "description": "status: answer with `status`/`body`; delay: "
-                   "pass on after `delay` seconds; hang: never answer; truncate: promise more bytes "
+                   "pass on after `delay` real seconds, or when the mock's clock reaches `until` or has "
+                   "moved `virtual_seconds`; hang: never answer; truncate: promise more bytes "
                    "than sent, then close; reset: drop the connection abruptly"},
         "path": {"type": ["string", "null"], "description": "glob on the request path; `*` crosses `/`"},
         "path_regex": {"type": ["string", "null"], "description": "regular expression, full match"},
@@ -70,7 +71,12 @@ def _schemas() -> dict[str, Any]:
         "status": {"type": ["integer", "null"], "minimum": 100, "maximum": 599},
         "body": {"description": "text, or any JSON value (sent as JSON)"},
         "headers": {"type": "object", "additionalProperties": {"type": "string"}},
-        "delay": {"type": "number", "minimum": 0, "maximum": 3600, "description": "real seconds"},
+        "delay": {"type": "number", "minimum": 0, "maximum": 3600,
+                  "description": "real seconds (a pause before any other action too)"},
+        "until": {"type": ["number", "null"], "minimum": 0,
+                  "description": "instead of delay: hold until the mock's clock reaches this instant"},
+        "virtual_seconds": {"type": ["number", "null"], "exclusiveMinimum": 0,
+                            "description": "instead of delay: hold for this many seconds of the mock's clock"},
         "probability": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
         "seed": {"type": ["integer", "null"]},
         "first": {"type": ["integer", "null"], "minimum": 1, "description": "fire on the first N matches"},

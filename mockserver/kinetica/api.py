@@ -13,6 +13,7 @@ from mockserver.kinetica.models import KineticaError, KineticaModel
 from mockserver.kinetica.variations import KINETICA_LATITUDES
 from mockserver.misbehave import BreakerSet
 from mockserver.registry import ActionError, ActionParam, ApiContext, ApiPart, ApiSpec, ControlAction, register
+from mockserver.spec.loader import load_schema
 
 
 def rejection(scope: Scope, reason: str) -> tuple[bytes, bytes]:
@@ -75,6 +76,13 @@ def cancel_job(model: KineticaModel, job_id: int | str) -> dict[str, Any]:
     return {"job_id": number, "cancelled": bool(cancelled)}
 
 
+def openapi_document(context: ApiContext) -> dict[str, Any] | None:
+    try:
+        return load_schema("openapi/kinetica.json")
+    except FileNotFoundError:  # an installation without schemas/
+        return None
+
+
 def breakers() -> BreakerSet:
     return KINETICA
 
@@ -113,4 +121,5 @@ SPEC = register(ApiSpec(
     breakers=breakers,
     latitudes=lambda: KINETICA_LATITUDES,
     client_rules=client_rules,
+    openapi=openapi_document,  # /openapi.json is no Kinetica endpoint's suffix
 ))

@@ -90,8 +90,10 @@ class KineticaApp:
                 f"Unknown endpoint {path}: this mock serves {', '.join(self.endpoints)}", encoding), encoding)
             return
         if scope["method"] != "POST":
+            # RFC 9110 15.5.6: a 405 says which methods the resource has.
             await _respond(send, 405, wire.error_response(
-                f"{endpoint} only accepts POST, not {scope['method']}", encoding), encoding)
+                f"{endpoint} only accepts POST, not {scope['method']}", encoding), encoding,
+                extra=[(b"allow", b"POST")])
             return
         body = await _read_body(receive, content_length, self.max_body_bytes)
         if body is _GONE:
@@ -201,10 +203,12 @@ async def _read_body(receive: Receive, content_length: bytes | None, limit: int)
     return b"".join(chunks)
 
 
-async def _respond(send: Send, status: int, payload: bytes, encoding: str) -> None:
+async def _respond(send: Send, status: int, payload: bytes, encoding: str,
+                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
     await send({"type": "http.response.start", "status": status, "headers": [
         (b"content-type", wire.MEDIA_TYPES[encoding].encode("ascii")),
         (b"content-length", str(len(payload)).encode("ascii")),
+        *(extra or ()),
     ]})
     await send({"type": "http.response.body", "body": payload})
 

@@ -44,6 +44,12 @@ def client_rules() -> tuple[ClientRule, ...]:
     return RULES
 
 
+def openapi_document(context: ApiContext) -> dict[str, Any] | None:
+    from mockserver.praisonai.openapi_profile import document
+
+    return document(context.profile) or None
+
+
 SPEC = register(ApiSpec(
     name="praisonai",
     title="PraisonAI",
@@ -59,6 +65,7 @@ SPEC = register(ApiSpec(
                               "409": "the run has already finished"}),
     ),
     breakers=breakers,
+    openapi=openapi_document,
     latitudes=lambda: PRAISONAI_LATITUDES,
     client_rules=client_rules,
 ))

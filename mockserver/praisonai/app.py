@@ -18,7 +18,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.excerpt import excerpt
@@ -213,13 +213,29 @@ class PraisonAIApp:
         if exc.status_code in (204, 304):
             return Response(status_code=exc.status_code, headers=exc.headers)
         detail: Any = {404: "Not Found", 405: "Method Not Allowed"}.get(exc.status_code, exc.detail)
-        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405 and headers is not None and "Allow" in headers:
+            # Starlette names the first route's methods; a path served by several routes (GET and
+            # POST /api/v1/runs) has all of theirs (RFC 9110 15.5.6). praisonai 4.7.19 says only the
+            # first route's (`POST`): a deliberate difference, in both profiles, that no client reads
+            # and that Schemathesis's allow_header_conformance check would fail.
+            headers = {**headers, "Allow": ", ".join(_methods_on(self._app.routes, request.scope))}
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=headers)
 
     async def _server_error(self, request: Request, exc: Exception) -> Response:
         # A bug in the mock, not a behaviour of either profile: say so instead of a bare 500.
         log.exception("PraisonAI mock failed on %s %s", request.method, request.url.path)
         return JSONResponse({"detail": f"mock server error: {type(exc).__name__}: {excerpt(str(exc))}"},
                             status_code=500)
+
+
+def _methods_on(routes: list[Any], scope: Scope) -> list[str]:
+    found: set[str] = set()
+    for route in routes:
+        match, _ = route.matches(scope)
+        if match is not Match.NONE and getattr(route, "methods", None):
+            found.update(route.methods)
+    return sorted(found)
 
 
 def create_praisonai_app(model: PraisonAIModel, profile: Profile | str | None = None, *,

@@ -15,6 +15,16 @@ from mockserver.control.openapi import control_openapi
 from mockserver.spec import examples, kinetica, openapi, praisonai
 
 
+class GenerateError(Exception):
+    """The generator cannot run: pages missing, its client missing, an output folder not its own."""
+
+
+# The subfolders of the docs folder the generator reads (see /work/shared/docs's README).
+DOC_FOLDERS = ("kinetica", "praisonai")
+# A folder holding this file was written by the generator: stale files in it may be removed.
+GENERATED_MARK = "openapi/kinetica.json"
+
+
 def _json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
@@ -31,7 +41,14 @@ def _with_sources(schema: dict[str, Any], sources: list[str]) -> dict[str, Any]:
 def build_files(docs: Path) -> dict[str, str]:
     """Every generated file, as relative path -> text."""
     files: dict[str, str] = {}
-    client = kinetica.GpudbClient()
+    missing = [name for name in DOC_FOLDERS if not (docs / name).is_dir()]
+    if missing:
+        raise GenerateError(f"--docs {docs}: no {' or '.join(f'{name}/' for name in missing)} folder of doc "
+                            "pages there" + ("" if docs.is_dir() else " (no such folder)"))
+    try:
+        client = kinetica.GpudbClient()
+    except ImportError:
+        raise GenerateError("the schema generator reads Kinetica's client: pip install 'gpudb>=7.2.3,<7.3'") from None
     kin = kinetica.build(docs, client)
     index: dict[str, Any] = {"endpoints": [op.endpoint for op in kin.operations], "operations": {}}
     for op in kin.operations:
@@ -79,6 +96,12 @@ def build_files(docs: Path) -> dict[str, str]:
 def generate(docs: Path | str, out: Path | str) -> list[Path]:
     """Write the generated tree under `out`; returns the files written."""
     docs, out = Path(docs), Path(out)
+    if out.exists() and not out.is_dir():
+        raise GenerateError(f"--out {out}: not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / GENERATED_MARK).is_file():
+        # Stale files are removed below: never in a folder the generator did not write.
+        raise GenerateError(f"--out {out}: a folder with other files in it (generated schemas hold "
+                            f"{GENERATED_MARK}); give an empty or new folder, or the schemas/ folder")
     files = build_files(docs)
     written = []
     for relative, text in files.items():

@@ -31,6 +31,8 @@ def field_schema(field: Field, file: str, inherited: DocType | None = None) -> d
     leaf = _leaf(schema)
     if values := prose.allowed_values(field.description):
         leaf["enum"] = values
+    if (least := prose.minimum(field.description)) is not None and leaf.get("type") == "integer":
+        leaf["minimum"] = least
     if (bound := prose.maximum(field.description)) is not None:
         leaf["maximum"] = bound
     if field.children:

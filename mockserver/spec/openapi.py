@@ -122,9 +122,13 @@ def praisonai(operations: list[PraisonOperation], webhook: dict[str, Any] | None
             out: dict[str, Any] = {"description": response.description}
             if response.media_type == "text/event-stream":
                 components[f"{op.name}.events"] = _component(op.events or {})
+                # Before OpenAPI 3.2 (`itemSchema`), a text/event-stream schema describes one event
+                # (how Schemathesis reads it); what its data field holds is in `x-sse-data`.
                 out["content"] = {"text/event-stream": {"schema": {
-                    "type": "string", "description": "Server-Sent Events; each data field holds one "
-                                                     "stream_run.events value.",
+                    "type": "object", "description": f"One Server-Sent Event; its data field holds one "
+                                                     f"{op.name}.events value.",
+                    "properties": {"event": {"type": "string"}, "data": {"type": "string"},
+                                   "id": {"type": "string"}, "retry": {"type": "integer", "minimum": 0}},
                     "x-sse-data": _ref(f"{op.name}.events")}}}
             elif response.schema is not None:
                 components[f"{op.name}.{status}"] = _component(response.schema)

@@ -16,6 +16,7 @@ _STATUS_BULLETS = re.compile(r"((?:^\s*\*\s+\*\*[^*]+\*\*:.*\n?){2,})", re.MULTI
 _BACKTICK_LIST = re.compile(r"(?:One of|status):\s*(`[^`]+`(?:(?:,\s*|,?\s+or\s+)`[^`]+`)+)")
 _QUOTED_LIST = re.compile(r"^'([^']+)'(?: or '([^']+)')+")
 _MAXIMUM = re.compile(r"Maximum:\s*(\d+)")
+_ONE_BASED = re.compile(r"\(1-indexed\)|^Number of \w+ per page\b")
 _ESCAPE = re.compile(r"\\([_{}\[\]*])")
 
 
@@ -66,6 +67,14 @@ def quoted_alternatives(description: str) -> list[str] | None:
     text = clean(description)
     if _QUOTED_LIST.match(text):
         return re.findall(r"'([^']+)'", text.split(" in case")[0])
+    return None
+
+
+def minimum(description: str) -> int | None:
+    """The least value a number may take: 1 for an index counted from one ("1-indexed") and for a
+    count of things per page ("Number of jobs per page"), which an empty page could not be."""
+    if _ONE_BASED.search(description):
+        return 1
     return None
 
 

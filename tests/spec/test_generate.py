@@ -35,11 +35,21 @@ def test_regeneration_reproduces_the_committed_tree_byte_for_byte(docs: Path, tm
 
 
 def test_generate_removes_files_it_no_longer_makes(docs: Path, tmp_path: Path) -> None:
+    generate(docs, tmp_path)
     stale = tmp_path / "kinetica" / "gone.request.json"
-    stale.parent.mkdir(parents=True)
     stale.write_text("{}")
     generate(docs, tmp_path)
     assert not stale.exists()
+
+
+def test_generate_removes_nothing_from_a_folder_it_did_not_write(docs: Path, tmp_path: Path) -> None:
+    from mockserver.spec.generate import GenerateError
+
+    mine = tmp_path / "notes.txt"
+    mine.write_text("mine")
+    with pytest.raises(GenerateError, match="a folder with other files in it"):
+        generate(docs, tmp_path)
+    assert mine.read_text() == "mine"
 
 
 def test_every_kinetica_endpoint_has_schemas_with_a_recorded_source(generated: dict[str, str]) -> None:
