@@ -2,7 +2,7 @@
 
 Each option is one `Option`: its flag and the keyword arguments argparse and pytest's `addoption`
 both understand (pytest's parser is argparse underneath), so the two front ends cannot drift apart.
-Light (the standard library and the API registry): the plugin imports this in every pytest run of an
+Light (the standard library and `mockserver.apis`): the plugin imports this in every pytest run of an
 environment that has the kit installed, and `contract-tests --help` must work without the
 `[conformance]` extra.
 """
@@ -14,12 +14,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver import registry
+from mockserver import apis
 
 __all__ = ["APIS", "DEFAULT_TIMEOUT", "OPTIONS", "PROFILES", "Option", "add_to_argparse", "to_argv"]
 
-# Every registered API, by name (the registry imports none of them to say so).
-APIS = registry.declared_names()
+# Every API, by name (none of them is imported to say so).
+APIS = apis.names()
 PROFILES = ("impl", "docs")
 DEFAULT_TIMEOUT = 60.0
 

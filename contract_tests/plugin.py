@@ -39,11 +39,11 @@ from contract_tests.preflight import (
 )
 from contract_tests.report import ClauseLedger, OutcomeRecord, write_reports
 from contract_tests.violation import STRICT, take_advice, violated_clauses
-from mockserver import registry
+from mockserver import apis
 
 # This module is loaded in every pytest run of an environment with the kit installed (pytest11):
-# what it imports at the top stays light (the standard library, pytest, and the API registry, which
-# imports no API until one is used). httpx, Hypothesis, the targets and the mock are imported where
+# what it imports at the top stays light (the standard library, pytest, and `mockserver.apis`, which
+# names the APIs without importing them). httpx, Hypothesis, the targets and the mock are imported where
 # the suite or a fixture really runs.
 if TYPE_CHECKING:
     from contract_tests.target import Target
@@ -168,6 +168,8 @@ def _embedded_mock(api: str, profile: str = "impl", misbehave: list[str] | None 
 
 
 def _target_class(api: str) -> type[Target]:
+    from mockserver import registry
+
     module, _, name = registry.get(api).suite_target.partition(":")
     cls: type[Target] = getattr(importlib.import_module(module), name)
     return cls
@@ -247,7 +249,7 @@ def _api_fixtures(api: str) -> dict[str, Callable[..., Any]]:
 
 
 # Names only: the APIs themselves are imported when a fixture or the suite first needs one.
-for _api in registry.declared_names():
+for _api in apis.names():
     globals().update(_api_fixtures(_api))
 
 

@@ -6,7 +6,7 @@ that what answers speaks the chosen API (each API's `contract_tests/<api>/speaks
 Kinetica's five-key response wrapper from `POST /show/system/status`, PraisonAI's `GET /health`). The
 whole check stays under five seconds, a target that does not answer included.
 
-Light (the standard library and the API registry): the plugin imports this in every pytest run, and
+Light (the standard library and `mockserver.apis`): the plugin imports this in every pytest run, and
 the `contract-tests` script runs it before pytest starts.
 """
 
@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit
 
-from mockserver import registry
+from mockserver import apis
 from mockserver.cli_parser import DISTRIBUTION
 
 __all__ = ["PreflightError", "check_options", "check_suite_installed", "check_target", "parse_headers"]
@@ -69,7 +69,7 @@ def check_options(api: str | None, base_url: str | None, headers: Sequence[str] 
     if base_url is None:
         return parsed
     if not api:
-        raise PreflightError(f"--contract-base-url needs --contract-api {'|'.join(registry.declared_names())}")
+        raise PreflightError(f"--contract-base-url needs --contract-api {'|'.join(apis.names())}")
     parts = urlsplit(base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         example = getattr(_probe(api), "EXAMPLE_URL", "http://127.0.0.1:8080")
@@ -154,7 +154,7 @@ def check_target(api: str, base_url: str, headers: dict[str, str], *, wait: floa
         raise PreflightError(f"{base_url} refused the credentials: {answer} "
                              "(pass them with --contract-header 'Authorization: ...')")
     hint = f"is this a {name} server?"
-    for other in registry.declared_names():
+    for other in apis.names():
         probe = _probe(other) if other != api else None
         try:
             if probe is not None and probe.speaks(client.send)[0]:

@@ -16,21 +16,18 @@ Each such module calls `register(SPEC)` when imported.
 from __future__ import annotations
 
 import importlib
-import os
-import pkgutil
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from importlib.machinery import PathFinder
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
-from mockserver.auth import Rejection, json_detail_rejection
+from mockserver.apis import builtin_names, extra_modules
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
+    from mockserver.auth import Rejection
     from mockserver.clock import Clock
     from mockserver.grading import ClientRule
     from mockserver.misbehave import BreakerSet
@@ -53,8 +50,6 @@ __all__ = [
     "unregister",
 ]
 
-ENV_VAR = "MOCKSERVER_APIS"
-ENTRY_POINT_GROUP = "mockserver.apis"
 
 # -- what an API contributes --------------------------------------------------------------------------
 @dataclass(frozen=True)
@@ -77,8 +72,9 @@ class ApiPart:
 
     model: Any
     app: ASGIApp
-    reject: Rejection = json_detail_rejection      # the body of a 401 in this API's own error shape
-    error_body: Rejection = json_detail_rejection  # any other refusal at the door, in that shape
+    # In this API's own error shape (None: FastAPI's `{"detail": ...}`, mockserver.auth.json_detail_rejection):
+    reject: Rejection | None = None      # the body of a 401
+    error_body: Rejection | None = None  # any other refusal at the door
 
 
 class ActionError(Exception):
@@ -189,29 +185,13 @@ def registered(spec: ApiSpec) -> Iterator[ApiSpec]:
         unregister(spec.name)
 
 
-def _builtin_names() -> list[str]:
-    """The packages `mockserver/<name>/` that hold an `api` module (found without importing it)."""
-    import mockserver
-
-    # Looked up on disk, not imported: importing a subpackage (control/, spec/) would cost every
-    # pytest run of a user's environment (the plugin asks).
-    return [info.name for info in pkgutil.iter_modules(mockserver.__path__)
-            if info.ispkg and PathFinder.find_spec("api", [os.path.join(mockserver.__path__[0], info.name)])]
-
-
-def _extra_modules() -> list[str]:
-    """APIs from other distributions (entry points) and from `MOCKSERVER_APIS`."""
-    found = [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
-    return found + [name.strip() for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
-
-
 def _discover() -> None:
     global _discovered
     with _LOCK:
         if _discovered:
             return
         _discovered = True
-        for module in [f"mockserver.{name}.api" for name in _builtin_names()] + _extra_modules():
+        for module in [f"mockserver.{name}.api" for name in builtin_names()] + extra_modules():
             importlib.import_module(module)
 
 
@@ -219,8 +199,8 @@ def declared_names() -> tuple[str, ...]:
     """Every API's name, importing none of the built-in ones (an API named `x` is the package
     `mockserver/x/`): what the pytest plugin needs in every pytest run of a user's environment, where
     importing the mock would slow each run. APIs from elsewhere are imported to learn their names."""
-    builtin = _builtin_names()
-    for module in _extra_modules():
+    builtin = builtin_names()
+    for module in extra_modules():
         importlib.import_module(module)
     with _LOCK:
         others = [name for name in _SPECS if name not in builtin]

@@ -40,7 +40,7 @@ import uvicorn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver import registry
-from mockserver.auth import AuthConfig
+from mockserver.auth import AuthConfig, json_detail_rejection
 from mockserver.client_time import ClientTime, client_time
 from mockserver.clock import Clock, clock_json
 from mockserver.control import CONTROL_PREFIX, is_control_path
@@ -277,7 +277,8 @@ class Mock:
             app = CorsMiddleware(app, self.cors, self.preflights, api=api, clock_now=self.clock.now)
         # The guard is outermost (it journals its own refusals), inside expose_transport, which finds
         # the socket its Host check needs.
-        app = Guard(app, self.guard, error_body=part.error_body, unauthorized=part.reject,
+        app = Guard(app, self.guard, error_body=part.error_body or json_detail_rejection,
+                    unauthorized=part.reject or json_detail_rejection,
                     journal=self.journal, api=api)
         return expose_transport(app)
 

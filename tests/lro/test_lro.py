@@ -85,7 +85,7 @@ def test_the_cli_offers_its_port(lro_registered: registry.ApiSpec) -> None:
 
 def test_the_suite_and_the_fixture_run_against_it(tmp_path: Path) -> None:
     # A fresh process that learns of the API from MOCKSERVER_APIS alone.
-    env = {**os.environ, registry.ENV_VAR: "tests.lro.api",
+    env = {**os.environ, apis.ENV_VAR: "tests.lro.api",
            "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
