@@ -9,6 +9,7 @@ unknown paths (404) and wrong methods (405), as FastAPI answers them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from typing import Any
@@ -29,7 +30,6 @@ from mockserver.praisonai.models import (
     RunFinished,
     RunNotFound,
     RunUnfinished,
-    SubmitRequest,
 )
 from mockserver.praisonai.profiles import Profile, Reply, get_profile
 from mockserver.praisonai.sse import run_events
@@ -117,7 +117,7 @@ class PraisonAIApp:
             return reply(refused)
         # router.py:69: the header wins over the body field.
         key = request.headers.get("idempotency-key") or body.idempotency_key
-        body = SubmitRequest(**{**body.__dict__, "idempotency_key": key})
+        body = dataclasses.replace(body, idempotency_key=key)
         base_url = str(request.base_url).rstrip("/")
         if key:
             existing = self.model.find_by_key(key)
