@@ -108,9 +108,16 @@ _UNSCHEDULED = _Fate(math.inf, math.inf, "failed", None)
 
 @dataclass(slots=True)
 class _Run:
+    """One stored run: compact (slots; of the request only what views and filters read), since a
+    mock left running may hold very many."""
+
     seq: int
     job_id: str
-    request: SubmitRequest
+    prompt: str
+    session_id: str | None
+    agent_file: str | None
+    webhook_url: str | None
+    idempotency_key: str | None
     created_at: float
     plan: Plan
     # Final once the run has finished; for a queued run, what the current schedule says.
@@ -119,7 +126,6 @@ class _Run:
     # Whether it was still queued when cancelled: then it never starts, even if a slot frees at
     # that same instant by a later event (the instant alone cannot order the two).
     cancelled_queued: bool = False
-    deleted_at: float | None = None
     webhook_taken: bool = False
 
     @property
@@ -142,21 +148,17 @@ class RunView:
     result: Any
     retry_after: int | None
     timed_out: bool
-    request: SubmitRequest
+    prompt: str
+    session_id: str | None
+    agent_file: str | None
+    webhook_url: str | None
+    idempotency_key: str | None
     plan: Plan
     at: float
 
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
-
-    @property
-    def session_id(self) -> str | None:
-        return self.request.session_id
-
-    @property
-    def webhook_url(self) -> str | None:
-        return self.request.webhook_url
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able, profile-neutral: for the control plane, the inspector and the journal."""
@@ -172,11 +174,11 @@ class RunView:
             "error": self.error,
             "result": self.result if self.status == "succeeded" else None,
             "timed_out": self.timed_out,
-            "prompt": self.request.prompt,
-            "session_id": self.request.session_id,
-            "agent_file": self.request.agent_file,
-            "webhook_url": self.request.webhook_url,
-            "idempotency_key": self.request.idempotency_key,
+            "prompt": self.prompt,
+            "session_id": self.session_id,
+            "agent_file": self.agent_file,
+            "webhook_url": self.webhook_url,
+            "idempotency_key": self.idempotency_key,
             "plan": {"steps": self.plan.steps, "step_seconds": self.plan.step_seconds,
                      "fail": self.plan.fail, "hang": self.plan.hang,
                      "queue_seconds": self.plan.queue_seconds, "timeout": self.plan.timeout,
@@ -274,8 +276,9 @@ class PraisonAIModel:
             behaviour = section.behaviour_for(request.prompt, request.session_id, request.agent_file)
             plan = make_plan(behaviour, request.config or {}, request.prompt,
                              effective_timeout(request.timeout, limits.default_timeout))
-            run = _Run(seq=self._next_seq, job_id=praisonai_job_id(self.job_id_format), request=request,
-                       created_at=now, plan=plan)
+            run = _Run(seq=self._next_seq, job_id=praisonai_job_id(self.job_id_format), prompt=request.prompt,
+                       session_id=request.session_id, agent_file=request.agent_file,
+                       webhook_url=request.webhook_url, idempotency_key=key, created_at=now, plan=plan)
             self._next_seq += 1
             self._by_id[run.job_id] = run
             self._queued[run.job_id] = run
@@ -335,11 +338,10 @@ class PraisonAIModel:
             view = self._view_now(run)
             if not view.terminal:
                 raise RunUnfinished(view)
-            run.deleted_at = view.at
             del self._by_id[job_id]
             self._finished[view.status] -= 1
             self._deleted[view.status] += 1
-            key = run.request.idempotency_key
+            key = run.idempotency_key
             if key and self._by_key.get(key) == job_id:
                 del self._by_key[key]
             self.version += 1  # deleting a finished run changes no one's schedule
@@ -363,7 +365,7 @@ class PraisonAIModel:
                 if status:
                     runs = (r for r in runs if r.fate.end <= now and r.fate.outcome == status)
             if session_id:
-                matching = [r for r in runs if r.request.session_id == session_id]
+                matching = [r for r in runs if r.session_id == session_id]
                 chosen, total = matching[offset:offset + page_size], len(matching)
             else:
                 chosen = builtins.list(itertools.islice(runs, offset, offset + page_size))
@@ -556,7 +558,8 @@ class PraisonAIModel:
             error=fate.error if ended else None,
             result=plan.result if ended and fate.outcome == "succeeded" else None,
             retry_after=RETRY_AFTER.get(status), timed_out=ended and fate.timed_out,
-            request=run.request, plan=plan, at=now)
+            prompt=run.prompt, session_id=run.session_id, agent_file=run.agent_file,
+            webhook_url=run.webhook_url, idempotency_key=run.idempotency_key, plan=plan, at=now)
 
 
 def _ending(run: _Run, start: float) -> _Fate:
