@@ -4,7 +4,8 @@
 
 PraisonAI: runs with a short prompt and result, submitted as the HTTP layer does (a validated
 `SubmitRequest`), finished, then each read once. Kinetica: 4-segment runs without output, finished,
-measured unpolled and again after one status poll each (a finished run's answer is then final).
+measured unpolled (after one later request of any kind, as a live mock gets) and again after one
+status poll each.
 Everything allocated for the runs and still alive is counted; the model's fixed overhead is not.
 """
 
@@ -78,6 +79,8 @@ def kinetica(runs: int, *, polled: bool) -> float:
     def fill() -> KineticaModel:
         ids = [model.execute_proc(request) for _ in range(runs)]
         clock.advance(10)
+        # Some later request (here, the warm-up run's status), as a live mock always gets one.
+        model.show_proc_status(ShowProcStatus.from_record({"run_id": warm_up, "options": {}}))
         if polled:
             for run_id in ids:
                 model.show_proc_status(ShowProcStatus.from_record({"run_id": run_id, "options": {}}))

@@ -64,6 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--webhook-allow", action="append", default=[], metavar="CIDR",
                        help="a network PraisonAI webhooks may reach although private, e.g. 10.0.0.0/8; "
                             "repeatable")
+    serve.add_argument("--max-runs", type=int, metavar="N",
+                       help="per API, forget the oldest finished runs beyond N stored (default: keep all)")
+    serve.add_argument("--retain-seconds", type=float, metavar="SECONDS",
+                       help="per API, forget a finished run this long after it finished (default: keep all)")
     serve.add_argument("--misbehave", action="append", default=[], metavar="CLAUSE",
                        help="break this contract clause on purpose (the conformance suite's self-test); "
                             "repeatable")
@@ -115,6 +119,7 @@ def _serve(args: argparse.Namespace) -> int:
                     cors_origins=cors_origins, misbehave=args.misbehave, vary=vary,
                     max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
                     header_timeout=args.header_timeout, webhook_allow=args.webhook_allow,
+                    max_runs=args.max_runs, retain_seconds=args.retain_seconds,
                     # The address the mock is bound to is its own name; a wildcard names nothing.
                     allowed_hosts=[*args.allowed_hosts,
                                    *([] if args.host in ("0.0.0.0", "::", "") else [args.host])])

@@ -30,6 +30,7 @@ from mockserver.ids import praisonai_job_id
 from mockserver.praisonai.plan import NO_PROGRESS, Plan, Progress, effective_timeout, make_plan
 from mockserver.praisonai.scenario import PraisonAIScenario
 from mockserver.praisonai.webhook_targets import WebhookPolicy
+from mockserver.retention import FinishedRuns, Retention
 from mockserver.scenario import ScenarioStore
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -198,8 +199,10 @@ class PraisonAIModel:
 
     def __init__(self, clock: Clock, scenario_store: ScenarioStore | None = None, *,
                  profile: str = "impl", allow_loopback_webhooks: bool = False,
-                 webhook_allow: Iterable[str] = (), job_id_format: str = "run_hex") -> None:
-        """`job_id_format`: `run_hex` (the reference's) or `uuid` (a latitude: ids are opaque)."""
+                 webhook_allow: Iterable[str] = (), job_id_format: str = "run_hex",
+                 retention: Retention | None = None) -> None:
+        """`job_id_format`: `run_hex` (the reference's) or `uuid` (a latitude: ids are opaque).
+        `retention`: when finished runs are forgotten (default: never)."""
         if job_id_format not in JOB_ID_FORMATS:
             raise ValueError(f"job_id_format must be one of {JOB_ID_FORMATS}; got {job_id_format!r}")
         self.clock = clock
@@ -209,6 +212,7 @@ class PraisonAIModel:
         self.allow_loopback_webhooks = allow_loopback_webhooks
         self.webhook_networks = WebhookPolicy.of(networks=webhook_allow).allowed
         self._lock = threading.RLock()
+        self.retention = retention if retention is not None else Retention()
         self.reset()
 
     @property
@@ -231,6 +235,7 @@ class PraisonAIModel:
             self._finished = dict.fromkeys(TERMINAL, 0)     # visible finished runs by outcome
             self._deleted = dict.fromkeys(TERMINAL, 0)      # deleted runs by outcome
             self._webhooks_due: dict[str, _Run] = {}    # with a webhook_url not handed out yet
+            self._retired: FinishedRuns[str] = FinishedRuns(self.retention)    # finished runs, for the retention
             # The queued runs' schedule: runs in FIFO order (each one's fate set), the first not yet
             # started, the slots as the simulation left them, and what it was computed for.
             self._schedule: builtins.list[_Run] = []
@@ -266,10 +271,10 @@ class PraisonAIModel:
         returns that run (praisonai/jobs/router.py:69-84); a full queue raises QueueFull."""
         with self._lock:
             now = self.clock.now()
+            limits = self._settle(now)
             key = request.idempotency_key
             if key and key in self._by_key:
                 return self._view(self._by_id[self._by_key[key]], now), False
-            limits = self._settle(now)
             if len(self._queued) + len(self._running) >= limits.max_queued:
                 raise QueueFull(limits.max_queued)
             section = self.section()
@@ -293,27 +298,29 @@ class PraisonAIModel:
 
     def get(self, job_id: str) -> RunView:
         with self._lock:
-            return self._view_now(self._visible(job_id))
+            now = self._now()
+            return self._view(self._visible(job_id), now)
 
     def find_by_key(self, key: str) -> RunView | None:
         """The run holding this idempotency key, if any."""
         with self._lock:
+            now = self._now()
             job_id = self._by_key.get(key)
-            return self._view_now(self._by_id[job_id]) if job_id is not None else None
+            return self._view(self._by_id[job_id], now) if job_id is not None else None
 
     def find(self, job_id: str) -> RunView | None:
         """Like get, but None for an unknown or deleted run (what a stream needs)."""
         with self._lock:
+            now = self._now()
             run = self._by_id.get(job_id)
-            return self._view_now(run) if run is not None else None
+            return self._view(run, now) if run is not None else None
 
     def cancel(self, job_id: str) -> RunView:
         """Cancel a queued or running run (praisonai/jobs/executor.py:193-220). The control plane
         uses this too. Raises RunNotFound, or RunFinished for a terminal run."""
         with self._lock:
+            now = self._now()
             run = self._visible(job_id)
-            now = self.clock.now()
-            self._settle(now)
             view = self._view(run, now)
             if view.terminal:
                 raise RunFinished(view)
@@ -327,6 +334,7 @@ class PraisonAIModel:
                 del self._running[job_id]   # its entry in _ends goes stale
                 run.fate = _Fate(run.fate.start, now, "cancelled", None)
             self._finished["cancelled"] += 1
+            self._retired.add(now, job_id)
             self._schedule_key = None       # a slot freed or a queued run left: reschedule
             self.version += 1
             return self._view(run, now)
@@ -334,18 +342,23 @@ class PraisonAIModel:
     def delete(self, job_id: str) -> RunView:
         """Remove a terminal run and free its idempotency key (router.py:248-265)."""
         with self._lock:
+            now = self._now()
             run = self._visible(job_id)
-            view = self._view_now(run)
+            view = self._view(run, now)
             if not view.terminal:
                 raise RunUnfinished(view)
-            del self._by_id[job_id]
-            self._finished[view.status] -= 1
-            self._deleted[view.status] += 1
-            key = run.idempotency_key
-            if key and self._by_key.get(key) == job_id:
-                del self._by_key[key]
-            self.version += 1  # deleting a finished run changes no one's schedule
+            self._forget(run)
             return view
+
+    def _forget(self, run: _Run) -> None:
+        """Drop a finished run: deleted, or past the retention (its memory goes with it)."""
+        del self._by_id[run.job_id]
+        self._finished[run.fate.outcome] -= 1
+        self._deleted[run.fate.outcome] += 1
+        key = run.idempotency_key
+        if key and self._by_key.get(key) == run.job_id:
+            del self._by_key[key]
+        self.version += 1  # forgetting a finished run changes no one's schedule
 
     # -- queries --------------------------------------------------------------------------------
     def list(self, *, status: str | None = None, session_id: str | None = None, page: int = 1,
@@ -398,10 +411,10 @@ class PraisonAIModel:
         """The first instant > `after` at which the run's status or progress changes (inf: none
         without a new event). Streams sleep until then."""
         with self._lock:
+            self._now()
             run = self._by_id.get(job_id)
             if run is None:
                 return math.inf
-            self._settle(self.clock.now())
             fate = run.fate
         candidates = [fate.end]
         if fate.start is not None:
@@ -463,10 +476,11 @@ class PraisonAIModel:
             return len(self._running)
         return self._finished[status]
 
-    def _view_now(self, run: _Run) -> RunView:
+    def _now(self) -> float:
+        """Now, with the model settled at now (what every read and command starts with)."""
         now = self.clock.now()
         self._settle(now)
-        return self._view(run, now)
+        return now
 
     def _settle(self, now: float) -> Limits:
         """Bring the model to `now`: queued runs whose start has come take their slot, running runs
@@ -483,6 +497,7 @@ class PraisonAIModel:
             del self._queued[run.job_id]
             if run.fate.end <= now:
                 self._finished[run.fate.outcome] += 1
+                self._retired.add(run.fate.end, run.job_id)
             else:
                 self._running[run.job_id] = run
                 heapq.heappush(self._ends, (run.fate.end, run.seq, run.job_id))
@@ -497,6 +512,11 @@ class PraisonAIModel:
             if ending is not None and ending.fate.end == end:
                 del self._running[job_id]
                 self._finished[ending.fate.outcome] += 1
+                self._retired.add(end, job_id)
+        for job_id in self._retired.due(lambda: len(self._by_id), now):
+            retired = self._by_id.get(job_id)
+            if retired is not None:   # else deleted already
+                self._forget(retired)
         return limits
 
     def _reschedule(self, limits: Limits) -> None:
