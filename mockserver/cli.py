@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from uvicorn.loops.auto import auto_loop_factory
+
     from mockserver.auth import AuthConfig, AuthConfigError
     from mockserver.runtime import Mock, MockError, listeners, request_exit, serve_all
     from mockserver.scenario import ScenarioError
@@ -147,7 +149,9 @@ def _serve(args: argparse.Namespace) -> int:
         await serve_all(found)
 
     try:
-        asyncio.run(run())
+        # uvloop where installed, as uvicorn's loop="auto" would choose.
+        with asyncio.Runner(loop_factory=auto_loop_factory()) as runner:
+            runner.run(run())
     finally:
         for listener in found:
             listener.sock.close()
