@@ -301,6 +301,12 @@ class PraisonAIModel:
             now = self._now()
             return self._view(self._visible(job_id), now)
 
+    def stored(self, job_id: str) -> bool:
+        """Whether the run is still stored (not deleted, not past the retention)."""
+        with self._lock:
+            self._now()
+            return job_id in self._by_id
+
     def find_by_key(self, key: str) -> RunView | None:
         """The run holding this idempotency key, if any."""
         with self._lock:
