@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--webhook-allow", action="append", default=[], metavar="CIDR", type=network,
                        help="a network PraisonAI webhooks may reach although private, e.g. 10.0.0.0/8; "
                             "repeatable")
+    serve.add_argument("--max-runs", type=int, metavar="N",
+                       help="per API, forget the oldest finished runs beyond N stored (default: keep all)")
+    serve.add_argument("--retain-seconds", type=float, metavar="SECONDS",
+                       help="per API, forget a finished run this long after it finished (default: keep all)")
     serve.add_argument("--misbehave", action="append", default=[], metavar="CLAUSE",
                        help="break this contract clause on purpose (the conformance suite's self-test; "
                             "`mockserver misbehaviours` lists them); repeatable")
@@ -113,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from uvicorn.loops.auto import auto_loop_factory
+
     from mockserver.auth import AuthConfig, AuthConfigError
     from mockserver.runtime import BindError, Mock, MockError, listeners, request_exit, serve_all
     from mockserver.scenario import ScenarioError
@@ -143,6 +149,7 @@ def _serve(args: argparse.Namespace) -> int:
                     cors_origins=cors_origins, misbehave=args.misbehave, vary=vary,
                     max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
                     header_timeout=args.header_timeout, webhook_allow=args.webhook_allow,
+                    max_runs=args.max_runs, retain_seconds=args.retain_seconds,
                     # The address the mock is bound to is its own name; a wildcard names nothing.
                     allowed_hosts=[*args.allowed_hosts,
                                    *([] if args.host in ("0.0.0.0", "::", "") else [args.host])])
@@ -179,7 +186,9 @@ def _serve(args: argparse.Namespace) -> int:
         await serve_all(found)
 
     try:
-        asyncio.run(run())
+        # uvloop where installed, as uvicorn's loop="auto" would choose.
+        with asyncio.Runner(loop_factory=auto_loop_factory()) as runner:
+            runner.run(run())
     finally:
         for listener in found:
             listener.sock.close()

@@ -209,6 +209,7 @@ class Guard:
         self._deadlines: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _BodyDeadlines] = \
             weakref.WeakKeyDictionary()
         self._last_deadlines: _BodyDeadlines | None = None  # the loop it serves, found without a lookup
+        self._hosts_seen: dict[bytes | None, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -241,7 +242,7 @@ class Guard:
     async def _admit(self, scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -> bytes | None:
         config = self.config
         host = headers.get(b"host")
-        if TRANSPORT_KEY in scope and not config.hosts.allows(_text(host)):
+        if TRANSPORT_KEY in scope and not self._host_allowed(host):
             raise _Refused(403, "this Host is not served: use a loopback name, or start the mock with "
                                 "--allowed-host NAME")
         method: str = scope["method"]
@@ -260,6 +261,15 @@ class Guard:
             if why is not None:
                 raise _Refused(400, why)
         return body
+
+    def _host_allowed(self, host: bytes | None) -> bool:
+        # Remembered per Host value (a client sends the same one on every request); bounded.
+        allowed = self._hosts_seen.get(host)
+        if allowed is None:
+            if len(self._hosts_seen) >= 256:
+                self._hosts_seen.clear()
+            allowed = self._hosts_seen[host] = self.config.hosts.allows(_text(host))
+        return allowed
 
     def _origin_allowed(self, scope: Scope, origin: str, host: bytes | None) -> bool:
         if self.config.cors.enabled and self.config.cors.allows(origin):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockserver.apis import builtin_names, extra_modules
+from mockserver.retention import Retention
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -64,6 +65,7 @@ class ApiContext:
     max_body_bytes: int | None = None            # the door's limit, for an app that reads bodies itself
     webhook_allow: tuple[str, ...] = ()          # networks (CIDR) webhooks may reach beyond public ones
     latitude_choices: Mapping[str, str] = field(default_factory=dict)  # start-only choices in force
+    retention: Retention = field(default_factory=Retention)  # when finished runs are forgotten
 
 
 @dataclass

@@ -55,6 +55,7 @@ from mockserver.journal import Journal, JournalMiddleware
 from mockserver.misbehave import BreakerSet, Misbehaviour, MisbehaviourMiddleware
 from mockserver.openapi_route import OpenApiRoute
 from mockserver.resources import fixtures_dir
+from mockserver.retention import Retention
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
 from mockserver.server import bind
 from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S, header_timeout_protocol
@@ -151,7 +152,8 @@ class Mock:
                  api_options: Mapping[str, Mapping[str, Any]] | None = None,
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, body_timeout: float = DEFAULT_BODY_TIMEOUT_S,
                  header_timeout: float = DEFAULT_HEADER_TIMEOUT_S, allowed_hosts: Iterable[str] = (),
-                 webhook_allow: Iterable[str] = ()) -> None:
+                 webhook_allow: Iterable[str] = (), max_runs: int | None = None,
+                 retain_seconds: float | None = None) -> None:
         """`apis`: names from the registry (default: every registered API).
         `cors_origins`: the origins browsers may call from; None (default) = any page on
         localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all.
@@ -162,7 +164,9 @@ class Mock:
         (but for the start-only ones), and kept across resets.
         `api_options`: per API, keyword arguments for its model.
         `max_body_bytes`, `body_timeout`, `header_timeout`, `allowed_hosts`: the door (`mockserver.guard`).
-        `webhook_allow`: networks (CIDR) webhooks may reach beyond public addresses."""
+        `webhook_allow`: networks (CIDR) webhooks may reach beyond public addresses.
+        `max_runs`, `retain_seconds`: per API, forget the oldest finished runs beyond that many
+        stored, or that long after they finished (default: keep every run, as the real servers do)."""
         known = {spec.name: spec for spec in registry.specs()}
         self.apis = tuple(dict.fromkeys(apis if apis is not None else known))
         unknown = [api for api in self.apis if api not in known]
@@ -173,6 +177,7 @@ class Mock:
         if segments is not None and segments < 1:
             raise ValueError(f"segments must be at least 1; got {segments}")
         self.specs = {api: known[api] for api in self.apis}
+        retention = Retention(max_runs, retain_seconds)
         self.latitude_sets: dict[str, LatitudeSet] = {}
         for api, spec in self.specs.items():
             latitude_set = spec.latitudes()
@@ -219,7 +224,8 @@ class Mock:
             self.clock, self.scenario, profile=profile, allow_loopback_webhooks=allow_loopback_webhooks,
             options=dict((api_options or {}).get(api, {})), max_body_bytes=max_body_bytes,
             webhook_allow=tuple(webhook_allow),
-            latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes})
+            latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes},
+            retention=retention)
             for api in self.specs}
         self.parts: dict[str, registry.ApiPart] = {api: spec.build(contexts[api])
                                                    for api, spec in self.specs.items()}

@@ -22,7 +22,7 @@ def rejection(scope: Scope, reason: str) -> tuple[bytes, bytes]:
 
 
 def build(context: ApiContext) -> ApiPart:
-    model = KineticaModel(context.clock, context.scenario, **context.options)
+    model = KineticaModel(context.clock, context.scenario, retention=context.retention, **context.options)
     app = create_kinetica_app(model, max_body_bytes=context.max_body_bytes or DEFAULT_MAX_BODY_BYTES)
     return ApiPart(model, app, rejection, error_body)
 

@@ -19,8 +19,9 @@ import heapq
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from mockserver.clock import Clock
@@ -36,6 +37,7 @@ from mockserver.kinetica.requests import (
     ShowProcStatus,
 )
 from mockserver.kinetica.scenario import Behaviour, Duration, KineticaScenario
+from mockserver.retention import FinishedRuns, Retention
 from mockserver.scenario import Scenario, ScenarioStore
 
 __all__ = ["KineticaError", "KineticaModel"]
@@ -46,7 +48,7 @@ CORE_VERSION = "7.2.3.0"
 KILLED_MESSAGE = "proc instance killed"
 
 # -- the plan of one data segment ---------------------------------------------------------------
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Segment:
     index: int
     created: float
@@ -63,6 +65,7 @@ class Segment:
     final: str = COMPLETE           # status from `end` on
     message: str = ""
     polls_seen: int = 0
+    run_id: str = ""
 
     def unplan(self) -> None:
         self.start = self.end = None
@@ -136,6 +139,55 @@ class Segment:
         return out
 
 
+_NO_RESULTS: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(eq=False, slots=True)
+class FinishedSegment:
+    """A segment that has finished, reduced to what its answers show: it never changes again, and
+    a mock left running holds very many."""
+
+    final: str
+    message: str
+    start: float | None
+    end: float
+    results: Mapping[str, str]
+    stdout: tuple[str, ...]           # every line it printed
+    stderr: tuple[str, ...]
+    polls_seen: int
+
+    @classmethod
+    def of(cls, segment: Segment, now: float) -> FinishedSegment:
+        assert segment.end is not None
+        everything = 1 << 30
+        return cls(segment.final, segment.message, segment.start, segment.end,
+                   MappingProxyType(segment.results) if segment.results else _NO_RESULTS,
+                   tuple(segment.lines(segment.stdout, now, everything)),
+                   tuple(segment.lines(segment.stderr, now, everything)), segment.polls_seen)
+
+    def status(self, now: float) -> str:
+        return self.final
+
+    def finished(self, now: float) -> bool:
+        return True
+
+    def poll(self, now: float) -> bool:
+        return False
+
+    def stop(self, now: float, final: str, message: str) -> bool:
+        return False
+
+    @staticmethod
+    def lines(printed: tuple[str, ...], now: float, limit: int) -> list[str]:
+        return list(printed[-limit:]) if limit > 0 else []
+
+    def timings(self, now: float) -> dict[str, int]:
+        if self.start is None:   # stopped before it started
+            return {}
+        return {"start_time": round(self.start * 1000), "elapsed_ms": round((self.end - self.start) * 1000),
+                "end_time": round(self.end * 1000)}
+
+
 class NodeQueue:
     """One node's slots for one proc: at most `capacity` of its segments run at once, FIFO.
 
@@ -201,24 +253,38 @@ class Proc:
         return self.queues[node]
 
 
-@dataclass(eq=False)
+_EMPTY: Mapping[Any, Any] = MappingProxyType({})
+
+
+@dataclass(eq=False, slots=True)
 class Run:
     run_id: str
     proc: Proc
     created: float
-    params: dict[str, str]
-    bin_params: dict[str, bytes]
-    input_table_names: list[str]
-    input_column_names: dict[str, list[str]]
-    output_table_names: list[str]
-    options: dict[str, str]
+    params: Mapping[str, str]
+    bin_params: Mapping[str, bytes]
+    input_table_names: Sequence[str]
+    input_column_names: Mapping[str, Sequence[str]]
+    output_table_names: Sequence[str]
+    options: Mapping[str, str]
     run_tag: str
     max_output_lines: int
-    segments: list[Segment]
-    final_slice: dict[str, Any] | None = None   # the status answer, cached once finished
+    segments: Sequence[Segment | FinishedSegment]
+    done: bool = False   # compacted: finished for good, every segment a FinishedSegment
 
     def finished(self, now: float) -> bool:
-        return all(s.finished(now) for s in self.segments)
+        return self.done or all(s.finished(now) for s in self.segments)
+
+    def compact(self, now: float) -> None:
+        """Once finished: keep only what the answers show, share what is empty."""
+        self.segments = tuple(FinishedSegment.of(s, now) for s in self.segments)  # type: ignore[arg-type]
+        self.params = self.params or _EMPTY
+        self.bin_params = self.bin_params or _EMPTY
+        self.input_table_names = tuple(self.input_table_names)
+        self.input_column_names = self.input_column_names or _EMPTY
+        self.output_table_names = tuple(self.output_table_names)
+        self.options = self.options or _EMPTY
+        self.done = True
 
     def overall(self, now: float) -> str:
         statuses = [s.status(now) for s in self.segments]
@@ -232,19 +298,17 @@ class Run:
         return COMPLETE
 
     def status_slice(self, now: float) -> dict[str, Any]:
-        """This run's entries of every show_proc_status map; cached once the run has finished."""
-        if self.final_slice is not None:
-            return self.final_slice
-        ids = [str(s.index) for s in self.segments]
+        """This run's entries of every show_proc_status map (fresh containers: callers may keep them)."""
+        ids = [str(i) for i in range(len(self.segments))]
         limit = self.max_output_lines
-        slice_ = {
+        return {
             "proc_names": self.proc.name,
-            "params": self.params,
-            "bin_params": self.bin_params,
-            "input_table_names": self.input_table_names,
-            "input_column_names": self.input_column_names,
-            "output_table_names": self.output_table_names,
-            "options": self.options,
+            "params": dict(self.params),
+            "bin_params": dict(self.bin_params),
+            "input_table_names": list(self.input_table_names),
+            "input_column_names": {t: list(c) for t, c in self.input_column_names.items()},
+            "output_table_names": list(self.output_table_names),
+            "options": dict(self.options),
             "overall_statuses": self.overall(now),
             "statuses": {i: s.status(now) for i, s in zip(ids, self.segments, strict=True)},
             "messages": {i: (s.message if s.finished(now) else "")
@@ -256,9 +320,6 @@ class Run:
                        for i, s in zip(ids, self.segments, strict=True)},
             "timings": {i: s.timings(now) for i, s in zip(ids, self.segments, strict=True)},
         }
-        if self.finished(now):
-            self.final_slice = slice_
-        return slice_
 
 
 @dataclass(eq=False)
@@ -346,8 +407,10 @@ class KineticaModel:
     """All Kinetica state of one mock instance. Thread-safe: one lock around every operation."""
 
     def __init__(self, clock: Clock, scenario: Callable[[], Scenario] | ScenarioStore, *,
-                 core_version: str = CORE_VERSION) -> None:
+                 core_version: str = CORE_VERSION, retention: Retention | None = None) -> None:
+        """`retention`: when finished runs are forgotten (default: never, as the database does)."""
         self.clock = clock
+        self.retention = retention if retention is not None else Retention()
         self._scenario = scenario
         self.core_version = core_version
         self._lock = threading.RLock()
@@ -359,6 +422,10 @@ class KineticaModel:
     def _reset_state(self) -> None:
         self._procs: dict[str, Proc] = {}
         self._runs: dict[str, Run] = {}
+        # Heap of (instant, run id) at which a segment is planned to end: a run found finished
+        # then is compacted (see _settle). Entries go stale when plans change; each is checked.
+        self._ends: list[tuple[float, str]] = []
+        self._retired: FinishedRuns[str] = FinishedRuns(self.retention)
         self._jobs: dict[int, Job] = {}
         self._job_tags: dict[str, int] = {}
         self._run_seq = 0
@@ -379,6 +446,32 @@ class KineticaModel:
 
     def _now(self) -> float:
         return self.clock.now()
+
+    def _settle(self) -> float:
+        """Now; every run whose last segment has ended by now is compacted (finished for good).
+        Costs the runs that finished since the last call, not the runs stored."""
+        now = self.clock.now()
+        ends = self._ends
+        while ends and ends[0][0] <= now:
+            _, run_id = heapq.heappop(ends)
+            run = self._runs.get(run_id)
+            if run is not None and not run.done and run.finished(now):
+                run.compact(now)
+                self._retired.add(max(s.end for s in run.segments if s.end is not None), run_id)
+        for run_id in self._retired.due(lambda: len(self._runs), now):
+            if self._runs.pop(run_id, None) is not None:   # else cleared already
+                self.version += 1
+        return now
+
+    def _track(self, segments: Iterable[Segment | FinishedSegment]) -> None:
+        """Note the planned ends of these segments (after anything that may have changed them)."""
+        for segment in segments:
+            if isinstance(segment, Segment) and segment.end is not None:
+                heapq.heappush(self._ends, (segment.end, segment.run_id))
+
+    def _track_proc(self, proc: Proc) -> None:
+        for queue in proc.queues.values():
+            self._track(queue.segments)
 
     def _proc(self, name: str) -> Proc:
         if not name:
@@ -425,7 +518,7 @@ class KineticaModel:
         """Delete a proc; its running runs are killed (and stay visible in /show/proc/status)."""
         with self._lock:
             proc = self._proc(name)
-            now = self._now()
+            now = self._settle()
             for run in self._runs.values():
                 if run.proc is proc:
                     self._kill(run, now)
@@ -451,7 +544,7 @@ class KineticaModel:
             if request.execute_at_startup:
                 proc.auto_starts[run_id] = AutoStart(run_id, request, self._run_seq)
                 return run_id
-            self._start_run(run_id, proc, request, self._now(), self._run_seq)
+            self._start_run(run_id, proc, request, self._settle(), self._run_seq)
             return run_id
 
     def _start_run(self, run_id: str, proc: Proc, request: ExecuteProc, now: float, ordinal: int) -> Run:
@@ -460,7 +553,7 @@ class KineticaModel:
         behaviour = hints.over(scenario.behaviour_for(proc.name, request.run_tag))
         rng = self._root_scenario().rng("kinetica", "run", str(ordinal))
         count = behaviour.segments if proc.distributed else 1
-        segments = [self._plan_segment(i, now, behaviour, hints, rng) for i in range(count or 1)]
+        segments = [self._plan_segment(run_id, i, now, behaviour, hints, rng) for i in range(count or 1)]
         if proc.distributed:
             tables = list(request.input_table_names)
             columns = {t: list(request.input_column_names.get(t, scenario.tables.get(t, ()))) for t in tables}
@@ -477,10 +570,13 @@ class KineticaModel:
                 proc.queue(segment.index).admit(segment, now)  # one data segment per node
             else:
                 segment.begin(now)
+        self._track(segments)
+        self._track_proc(proc)
         return run
 
     @staticmethod
-    def _plan_segment(index: int, now: float, behaviour: Behaviour, hints: Hints, rng: Any) -> Segment:
+    def _plan_segment(run_id: str, index: int, now: float, behaviour: Behaviour, hints: Hints, rng: Any
+                      ) -> Segment:
         duration_spec = behaviour.duration or Duration()
         drawn = duration_spec.draw(rng)
         failure = behaviour.failure
@@ -494,7 +590,7 @@ class KineticaModel:
             duration=drawn, polls_needed=duration_spec.polls if drawn is None else None,
             hang=bool(behaviour.hang), outcome=ERROR if fails else COMPLETE, fail_message=message,
             results=dict(behaviour.results or {}), stdout=behaviour.stdout or (),
-            stderr=behaviour.stderr or ())
+            stderr=behaviour.stderr or (), run_id=run_id)
 
     def count_poll(self, request: ShowProcStatus) -> None:
         """A status poll, as an event: segments whose duration is counted in polls end after N of
@@ -502,17 +598,19 @@ class KineticaModel:
         with self._lock:
             now = self._now()
             for run in self._select(request.run_id, request.run_tag):
-                if run.final_slice is None and any([segment.poll(now) for segment in run.segments]):
+                if not run.done and any([segment.poll(now) for segment in run.segments]):
                     self.version += 1  # one may have ended a segment and freed a slot
                     self._replan(run.proc, now)
+                    self._track(run.segments)
+                    self._track_proc(run.proc)
 
     def show_proc_status(self, request: ShowProcStatus) -> StatusView:
         """The selected runs' status (clear_complete, when asked, removes the finished ones)."""
         with self._lock:
-            now = self._now()
+            now = self._settle()
             runs = self._select(request.run_id, request.run_tag)
             view = StatusView({run.run_id: run.status_slice(now) for run in runs},
-                              final=all(run.final_slice is not None for run in runs) and not request.clear_complete)
+                              final=all(run.finished(now) for run in runs) and not request.clear_complete)
             if request.clear_complete:
                 for run in runs:
                     if run.finished(now):
@@ -534,7 +632,7 @@ class KineticaModel:
         """The ids of the runs killed."""
         with self._lock:
             run_id, run_tag = request.run_id, request.run_tag
-            now = self._now()
+            now = self._settle()
             killed = [r.run_id for r in self._select(run_id, run_tag) if self._kill(r, now)]
             if request.clear_execute_at_startup:
                 for proc in self._procs.values():
@@ -554,10 +652,12 @@ class KineticaModel:
             return False
         for segment in run.segments:
             waiting = segment.start is None or segment.start > now
-            if segment.stop(now, KILLED, KILLED_MESSAGE) and waiting:
+            if segment.stop(now, KILLED, KILLED_MESSAGE) and waiting and isinstance(segment, Segment):
                 segment.start = None
                 self._withdraw(run.proc, segment)
         self._replan(run.proc, now)
+        self._track(run.segments)
+        self._track_proc(run.proc)
         return True
 
     @staticmethod
@@ -590,6 +690,8 @@ class KineticaModel:
             self.generation += 1
             self.version += 1  # run ids come back: nothing cached about the old runs may survive
             self._runs.clear()
+            self._ends.clear()
+            self._retired.clear()
             self._jobs.clear()
             self._job_tags.clear()
             for proc in self._procs.values():
@@ -674,7 +776,7 @@ class KineticaModel:
             if run is None:
                 raise KineticaError(f"no run {run_id!r}")
             self.version += 1
-            return self._kill(run, self._now())
+            return self._kill(run, self._settle())
 
     def fail_segment_now(self, run_id: str, segment: int, message: str = "failed by the mock's control plane"
                          ) -> bool:
@@ -686,8 +788,8 @@ class KineticaModel:
             if not 0 <= segment < len(run.segments):
                 raise KineticaError(f"run {run_id} has no data segment {segment}")
             seg = run.segments[segment]
-            now = self._now()
-            if seg.finished(now):
+            now = self._settle()
+            if seg.finished(now) or not isinstance(seg, Segment):
                 return False
             if seg.start is None or seg.start > now:  # still queued: it starts and fails at once
                 self._withdraw(run.proc, seg)
@@ -696,6 +798,8 @@ class KineticaModel:
             self.version += 1
             failed = seg.stop(now, ERROR, message)
             self._replan(run.proc, now)
+            self._track(run.segments)
+            self._track_proc(run.proc)
             return failed
 
     def cancel_job(self, job_id: int) -> bool:
@@ -713,7 +817,7 @@ class KineticaModel:
     def snapshot(self) -> dict[str, Any]:
         """A JSON-able view of everything, for inspectors and debugging."""
         with self._lock:
-            now = self._now()
+            now = self._settle()
             return {
                 "now": now,
                 "generation": self.generation,
@@ -737,16 +841,17 @@ class KineticaModel:
             "run_id": run.run_id, "proc_name": run.proc.name, "run_tag": run.run_tag,
             "created": run.created, "overall_status": run.overall(now),
             "segments": [{
-                "segment": s.index, "status": s.status(now), "message": s.message if s.finished(now) else "",
+                "segment": index, "status": s.status(now), "message": s.message if s.finished(now) else "",
                 "start": s.start if s.start is not None and s.start <= now else None,
                 "end": s.end if s.finished(now) else None,
                 "polls_seen": s.polls_seen,
                 "stdout_tail": s.lines(s.stdout, now, 5), "stderr_tail": s.lines(s.stderr, now, 5),
-            } for s in run.segments],
+            } for index, s in enumerate(run.segments)],
         }
 
     def runs(self) -> Iterable[str]:
         with self._lock:
+            self._settle()
             return list(self._runs)
 
 

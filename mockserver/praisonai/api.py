@@ -18,7 +18,8 @@ def build(context: ApiContext) -> ApiPart:
     model = PraisonAIModel(context.clock, context.scenario, profile=context.profile,
                            allow_loopback_webhooks=context.allow_loopback_webhooks,
                            webhook_allow=context.webhook_allow,
-                           job_id_format=context.latitude_choices.get(JOB_ID, "run_hex"), **context.options)
+                           job_id_format=context.latitude_choices.get(JOB_ID, "run_hex"),
+                           retention=context.retention, **context.options)
     return ApiPart(model, create_praisonai_app(model), json_detail_rejection)
 
 

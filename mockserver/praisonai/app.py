@@ -9,6 +9,7 @@ unknown paths (404) and wrong methods (405), as FastAPI answers them.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from typing import Any
@@ -29,7 +30,6 @@ from mockserver.praisonai.models import (
     RunFinished,
     RunNotFound,
     RunUnfinished,
-    SubmitRequest,
 )
 from mockserver.praisonai.profiles import Profile, Reply, get_profile
 from mockserver.praisonai.sse import run_events
@@ -74,6 +74,11 @@ def _agent_file_refusal(agent_file: str | None, root: str | None) -> str | None:
     return None
 
 
+_RUNS_PREFIX = "/api/v1/runs/"
+# Status answers of finished runs kept as bytes: bounded by their size, whatever the number of runs.
+FINAL_CACHE_BYTES = 8 * 1024 * 1024
+
+
 class PraisonAIApp:
     """The ASGI app; `.model`, `.profile` and `.webhooks` are there for the runtime and tests."""
 
@@ -82,6 +87,8 @@ class PraisonAIApp:
         self.profile = profile
         self.agent_root = agent_root
         self.webhooks = WebhookDispatcher(model, profile)
+        self._finals: dict[str, bytes] = {}   # job_id -> status answer of a finished run
+        self._finals_bytes = 0
         self._app = Starlette(
             routes=[
                 Route("/api/v1/runs", self.submit, methods=["POST"]),
@@ -100,7 +107,32 @@ class PraisonAIApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             self.webhooks.ensure_running()
+            if scope["method"] == "GET":
+                final = self._final_status(scope["path"])
+                if final is not None:
+                    await send({"type": "http.response.start", "status": 200, "headers": [
+                        (b"content-length", str(len(final)).encode("ascii")), (b"content-type", b"application/json")]})
+                    await send({"type": "http.response.body", "body": final})
+                    return
         await self._app(scope, receive, send)
+
+    def _final_status(self, path: str) -> bytes | None:
+        """The status answer of a finished run still stored, when one was rendered already: it can
+        never change (pollers of a finished run are the hot path)."""
+        if not path.startswith(_RUNS_PREFIX):
+            return None
+        job_id = path[len(_RUNS_PREFIX):]
+        final = self._finals.get(job_id)
+        if final is None or not self.model.stored(job_id):
+            return None
+        return final
+
+    def _keep_final(self, job_id: str, body: bytes) -> None:
+        if self._finals_bytes + len(body) > FINAL_CACHE_BYTES:
+            self._finals.clear()
+            self._finals_bytes = 0
+        self._finals[job_id] = body
+        self._finals_bytes += len(body)
 
     # -- runs -----------------------------------------------------------------------------------
     async def submit(self, request: Request) -> Response:
@@ -117,7 +149,7 @@ class PraisonAIApp:
             return reply(refused)
         # router.py:69: the header wins over the body field.
         key = request.headers.get("idempotency-key") or body.idempotency_key
-        body = SubmitRequest(**{**body.__dict__, "idempotency_key": key})
+        body = dataclasses.replace(body, idempotency_key=key)
         base_url = str(request.base_url).rstrip("/")
         if key:
             existing = self.model.find_by_key(key)
@@ -159,7 +191,11 @@ class PraisonAIApp:
     async def status(self, request: Request) -> Response:
         job_id = request.path_params["job_id"]
         try:
-            return JSONResponse(self.profile.status_body(self.model.get(job_id)))
+            view = self.model.get(job_id)
+            answer = JSONResponse(self.profile.status_body(view))
+            if view.terminal and "/" not in job_id:
+                self._keep_final(job_id, bytes(answer.body))
+            return answer
         except RunNotFound:
             return not_found(job_id)
 

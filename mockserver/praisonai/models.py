@@ -7,14 +7,18 @@ depends on the runs ahead of it for a slot), when and how it ends, its progress 
 those plus `clock.now()`. The derivation replays the queue as praisonai's executor runs it: every run
 waits `queue_seconds`, then joins one FIFO queue for `max_concurrent` slots (an asyncio.Semaphore in
 praisonai/jobs/executor.py:257); its timeout counts from its start (executor.py:267-271).
-Nothing ticks in the background; the schedule is recomputed only when an event or the scenario
-changes, and the past never changes: an event at t only affects what happens after t.
+Nothing ticks in the background. Every operation first settles the model at `clock.now()`: runs
+whose start has come take a slot, runs whose end has come are frozen as finished (a finished run's
+fate is final). Only unfinished runs are ever scheduled again (when an event or the limits change),
+so no operation costs more with more finished runs stored, and the past never changes: an event at
+t only affects what happens after t.
 """
 
 from __future__ import annotations
 
 import builtins
 import heapq
+import itertools
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +30,7 @@ from mockserver.ids import praisonai_job_id
 from mockserver.praisonai.plan import NO_PROGRESS, Plan, Progress, effective_timeout, make_plan
 from mockserver.praisonai.scenario import PraisonAIScenario
 from mockserver.praisonai.webhook_targets import WebhookPolicy
+from mockserver.retention import FinishedRuns, Retention
 from mockserver.scenario import ScenarioStore
 
 STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
@@ -70,7 +75,7 @@ class QueueFull(Exception):
         self.retry_after = retry_after
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SubmitRequest:
     """A validated submit body (see mockserver.praisonai.validation)."""
 
@@ -88,22 +93,7 @@ class SubmitRequest:
     idempotency_scope: str | None = None
 
 
-@dataclass
-class _Run:
-    seq: int
-    job_id: str
-    request: SubmitRequest
-    created_at: float
-    plan: Plan
-    cancelled_at: float | None = None
-    # Whether it was still queued when cancelled: then it never starts, even if a slot frees at
-    # that same instant by a later event (the instant alone cannot order the two).
-    cancelled_queued: bool = False
-    deleted_at: float | None = None
-    webhook_taken: bool = False
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Fate:
     """Derived from plan + events: when the run starts and ends, and how it ends."""
 
@@ -112,6 +102,37 @@ class _Fate:
     outcome: str                   # succeeded | failed | cancelled
     error: str | None
     timed_out: bool = False
+
+
+_UNSCHEDULED = _Fate(math.inf, math.inf, "failed", None)
+
+
+@dataclass(slots=True)
+class _Run:
+    """One stored run: compact (slots; of the request only what views and filters read), since a
+    mock left running may hold very many."""
+
+    seq: int
+    job_id: str
+    prompt: str
+    session_id: str | None
+    agent_file: str | None
+    webhook_url: str | None
+    idempotency_key: str | None
+    created_at: float
+    plan: Plan
+    # Final once the run has finished; for a queued run, what the current schedule says.
+    fate: _Fate = _UNSCHEDULED
+    cancelled_at: float | None = None
+    # Whether it was still queued when cancelled: then it never starts, even if a slot frees at
+    # that same instant by a later event (the instant alone cannot order the two).
+    cancelled_queued: bool = False
+    webhook_taken: bool = False
+
+    @property
+    def ready_key(self) -> tuple[float, int]:
+        """FIFO order for a slot: readiness, then submission."""
+        return (self.created_at + self.plan.queue_seconds, self.seq)
 
 
 @dataclass(frozen=True)
@@ -128,21 +149,17 @@ class RunView:
     result: Any
     retry_after: int | None
     timed_out: bool
-    request: SubmitRequest
+    prompt: str
+    session_id: str | None
+    agent_file: str | None
+    webhook_url: str | None
+    idempotency_key: str | None
     plan: Plan
     at: float
 
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL
-
-    @property
-    def session_id(self) -> str | None:
-        return self.request.session_id
-
-    @property
-    def webhook_url(self) -> str | None:
-        return self.request.webhook_url
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-able, profile-neutral: for the control plane, the inspector and the journal."""
@@ -158,11 +175,11 @@ class RunView:
             "error": self.error,
             "result": self.result if self.status == "succeeded" else None,
             "timed_out": self.timed_out,
-            "prompt": self.request.prompt,
-            "session_id": self.request.session_id,
-            "agent_file": self.request.agent_file,
-            "webhook_url": self.request.webhook_url,
-            "idempotency_key": self.request.idempotency_key,
+            "prompt": self.prompt,
+            "session_id": self.session_id,
+            "agent_file": self.agent_file,
+            "webhook_url": self.webhook_url,
+            "idempotency_key": self.idempotency_key,
             "plan": {"steps": self.plan.steps, "step_seconds": self.plan.step_seconds,
                      "fail": self.plan.fail, "hang": self.plan.hang,
                      "queue_seconds": self.plan.queue_seconds, "timeout": self.plan.timeout,
@@ -182,8 +199,10 @@ class PraisonAIModel:
 
     def __init__(self, clock: Clock, scenario_store: ScenarioStore | None = None, *,
                  profile: str = "impl", allow_loopback_webhooks: bool = False,
-                 webhook_allow: Iterable[str] = (), job_id_format: str = "run_hex") -> None:
-        """`job_id_format`: `run_hex` (the reference's) or `uuid` (a latitude: ids are opaque)."""
+                 webhook_allow: Iterable[str] = (), job_id_format: str = "run_hex",
+                 retention: Retention | None = None) -> None:
+        """`job_id_format`: `run_hex` (the reference's) or `uuid` (a latitude: ids are opaque).
+        `retention`: when finished runs are forgotten (default: never)."""
         if job_id_format not in JOB_ID_FORMATS:
             raise ValueError(f"job_id_format must be one of {JOB_ID_FORMATS}; got {job_id_format!r}")
         self.clock = clock
@@ -193,6 +212,7 @@ class PraisonAIModel:
         self.allow_loopback_webhooks = allow_loopback_webhooks
         self.webhook_networks = WebhookPolicy.of(networks=webhook_allow).allowed
         self._lock = threading.RLock()
+        self.retention = retention if retention is not None else Retention()
         self.reset()
 
     @property
@@ -204,11 +224,25 @@ class PraisonAIModel:
     def reset(self) -> None:
         """Forget every run (ids are never handed out again: see mockserver.ids)."""
         with self._lock:
-            self._runs: list[_Run] = []                 # every accepted run, deleted ones too
-            self._by_id: dict[str, _Run] = {}           # visible (not deleted) runs
+            self._next_seq = 0
+            # Visible (not deleted) runs in submission order, which is also created_at order: the
+            # clock never goes back. Newest first is this order reversed.
+            self._by_id: dict[str, _Run] = {}
             self._by_key: dict[str, str] = {}           # idempotency key -> job_id
-            self._fates: dict[str, _Fate] | None = None
-            self._fates_key: tuple[int, Limits] | None = None
+            self._queued: dict[str, _Run] = {}          # not started, not cancelled
+            self._running: dict[str, _Run] = {}         # holding a slot at the last settle
+            self._ends: list[tuple[float, int, str]] = []   # heap of running runs' ends (lazy)
+            self._finished = dict.fromkeys(TERMINAL, 0)     # visible finished runs by outcome
+            self._deleted = dict.fromkeys(TERMINAL, 0)      # deleted runs by outcome
+            self._webhooks_due: dict[str, _Run] = {}    # with a webhook_url not handed out yet
+            self._retired: FinishedRuns[str] = FinishedRuns(self.retention)    # finished runs, for the retention
+            # The queued runs' schedule: runs in FIFO order (each one's fate set), the first not yet
+            # started, the slots as the simulation left them, and what it was computed for.
+            self._schedule: builtins.list[_Run] = []
+            self._schedule_pos = 0
+            self._tail_slots: builtins.list[float] = []
+            self._schedule_key: tuple[int, Limits] | None = None
+            self._settled_at = -math.inf   # the last instant the model was settled at
             self.version = getattr(self, "version", 0) + 1
             self.webhook_log: list[dict[str, Any]] = []
 
@@ -237,116 +271,157 @@ class PraisonAIModel:
         returns that run (praisonai/jobs/router.py:69-84); a full queue raises QueueFull."""
         with self._lock:
             now = self.clock.now()
+            limits = self._settle(now)
             key = request.idempotency_key
             if key and key in self._by_key:
                 return self._view(self._by_id[self._by_key[key]], now), False
-            limits = self.limits()
-            fates = self._fates_now(limits)
-            unfinished = sum(1 for r in self._runs if fates[r.job_id].end > now)
-            if unfinished >= limits.max_queued:
+            if len(self._queued) + len(self._running) >= limits.max_queued:
                 raise QueueFull(limits.max_queued)
             section = self.section()
             behaviour = section.behaviour_for(request.prompt, request.session_id, request.agent_file)
             plan = make_plan(behaviour, request.config or {}, request.prompt,
                              effective_timeout(request.timeout, limits.default_timeout))
-            run = _Run(seq=len(self._runs), job_id=praisonai_job_id(self.job_id_format), request=request,
-                       created_at=now, plan=plan)
-            self._runs.append(run)
+            run = _Run(seq=self._next_seq, job_id=praisonai_job_id(self.job_id_format), prompt=request.prompt,
+                       session_id=request.session_id, agent_file=request.agent_file,
+                       webhook_url=request.webhook_url, idempotency_key=key, created_at=now, plan=plan)
+            self._next_seq += 1
             self._by_id[run.job_id] = run
+            self._queued[run.job_id] = run
+            if request.webhook_url:
+                self._webhooks_due[run.job_id] = run
             if key:
                 self._by_key[key] = run.job_id
-            self._changed()
+            self._enqueue(run, limits)
+            self.version += 1
+            self._settle(now)
             return self._view(run, now), True
 
     def get(self, job_id: str) -> RunView:
         with self._lock:
-            return self._view(self._visible(job_id), self.clock.now())
+            now = self._now()
+            return self._view(self._visible(job_id), now)
+
+    def stored(self, job_id: str) -> bool:
+        """Whether the run is still stored (not deleted, not past the retention)."""
+        with self._lock:
+            self._now()
+            return job_id in self._by_id
 
     def find_by_key(self, key: str) -> RunView | None:
         """The run holding this idempotency key, if any."""
         with self._lock:
+            now = self._now()
             job_id = self._by_key.get(key)
-            return self._view(self._by_id[job_id], self.clock.now()) if job_id is not None else None
+            return self._view(self._by_id[job_id], now) if job_id is not None else None
 
     def find(self, job_id: str) -> RunView | None:
         """Like get, but None for an unknown or deleted run (what a stream needs)."""
         with self._lock:
+            now = self._now()
             run = self._by_id.get(job_id)
-            return self._view(run, self.clock.now()) if run is not None else None
+            return self._view(run, now) if run is not None else None
 
     def cancel(self, job_id: str) -> RunView:
         """Cancel a queued or running run (praisonai/jobs/executor.py:193-220). The control plane
         uses this too. Raises RunNotFound, or RunFinished for a terminal run."""
         with self._lock:
+            now = self._now()
             run = self._visible(job_id)
-            now = self.clock.now()
             view = self._view(run, now)
             if view.terminal:
                 raise RunFinished(view)
             run.cancelled_at = now
             run.cancelled_queued = view.status == "queued"
-            self._changed()
+            if run.cancelled_queued:
+                # Never holds a slot (executor.py:203-217).
+                del self._queued[job_id]
+                run.fate = _Fate(None, now, "cancelled", None)
+            else:
+                del self._running[job_id]   # its entry in _ends goes stale
+                run.fate = _Fate(run.fate.start, now, "cancelled", None)
+            self._finished["cancelled"] += 1
+            self._retired.add(now, job_id)
+            self._schedule_key = None       # a slot freed or a queued run left: reschedule
+            self.version += 1
             return self._view(run, now)
 
     def delete(self, job_id: str) -> RunView:
         """Remove a terminal run and free its idempotency key (router.py:248-265)."""
         with self._lock:
+            now = self._now()
             run = self._visible(job_id)
-            now = self.clock.now()
             view = self._view(run, now)
             if not view.terminal:
                 raise RunUnfinished(view)
-            run.deleted_at = now
-            del self._by_id[job_id]
-            key = run.request.idempotency_key
-            if key and self._by_key.get(key) == job_id:
-                del self._by_key[key]
-            self.version += 1  # deleting a finished run changes no one's schedule
+            self._forget(run)
             return view
+
+    def _forget(self, run: _Run) -> None:
+        """Drop a finished run: deleted, or past the retention (its memory goes with it)."""
+        del self._by_id[run.job_id]
+        self._finished[run.fate.outcome] -= 1
+        self._deleted[run.fate.outcome] += 1
+        key = run.idempotency_key
+        if key and self._by_key.get(key) == run.job_id:
+            del self._by_key[key]
+        self.version += 1  # forgetting a finished run changes no one's schedule
 
     # -- queries --------------------------------------------------------------------------------
     def list(self, *, status: str | None = None, session_id: str | None = None, page: int = 1,
              page_size: int = 20) -> tuple[list[RunView], int]:
-        """Newest first (praisonai/jobs/store.py:238-242); returns (page of runs, total matching)."""
+        """Newest first (praisonai/jobs/store.py:238-242); returns (page of runs, total matching).
+        Without a session filter, a page costs its offset plus its size, whatever the number of runs."""
+        offset = (page - 1) * page_size
         with self._lock:
             now = self.clock.now()
-            runs = sorted(self._by_id.values(), key=lambda r: (r.created_at, r.seq), reverse=True)
-            views = [self._view(r, now) for r in runs]
-        if status:
-            views = [v for v in views if v.status == status]
-        if session_id:
-            views = [v for v in views if v.session_id == session_id]
-        offset = (page - 1) * page_size
-        return views[offset:offset + page_size], len(views)
+            self._settle(now)
+            runs: Iterable[_Run]
+            if status in ("queued", "running"):
+                group = self._queued if status == "queued" else self._running
+                runs = sorted(group.values(), key=lambda r: r.seq, reverse=True)
+            else:
+                runs = reversed(self._by_id.values())
+                if status:
+                    runs = (r for r in runs if r.fate.end <= now and r.fate.outcome == status)
+            if session_id:
+                matching = [r for r in runs if r.session_id == session_id]
+                chosen, total = matching[offset:offset + page_size], len(matching)
+            else:
+                chosen = builtins.list(itertools.islice(runs, offset, offset + page_size))
+                total = self._count(status) if status else len(self._by_id)
+            return [self._view(r, now) for r in chosen], total
 
     def views(self) -> builtins.list[RunView]:
         with self._lock:
             now = self.clock.now()
+            self._settle(now)
             return [self._view(r, now) for r in self._by_id.values()]
 
     def counts(self, *, include_deleted: bool = False) -> dict[str, int]:
-        """Runs by status, every status present."""
+        """Runs by status, every status present; kept as runs change, not counted."""
         with self._lock:
-            now = self.clock.now()
-            runs: Iterable[_Run] = self._runs if include_deleted else self._by_id.values()
-            counts = dict.fromkeys(STATUSES, 0)
-            for run in runs:
-                counts[self._view(run, now).status] += 1
+            self._settle(self.clock.now())
+            counts = {status: self._count(status) for status in STATUSES}
+            if include_deleted:
+                for status, n in self._deleted.items():
+                    counts[status] += n
             return counts
 
     def unfinished(self) -> int:
         """Admitted runs not yet finished: what praisonai reports as running_jobs (executor.py:591)."""
-        c = self.counts()
-        return c["queued"] + c["running"]
+        with self._lock:
+            self._settle(self.clock.now())
+            return len(self._queued) + len(self._running)
 
     def next_change(self, job_id: str, after: float) -> float:
         """The first instant > `after` at which the run's status or progress changes (inf: none
         without a new event). Streams sleep until then."""
         with self._lock:
+            self._now()
             run = self._by_id.get(job_id)
             if run is None:
                 return math.inf
-            fate = self._fates_now(self.limits())[job_id]
+            fate = run.fate
         candidates = [fate.end]
         if fate.start is not None:
             candidates.append(fate.start)
@@ -359,11 +434,12 @@ class PraisonAIModel:
         run is handed out once, whether `accept` takes it or not."""
         with self._lock:
             now = self.clock.now()
-            fates = self._fates_now(self.limits())
+            self._settle(now)
             due = []
-            for run in self._runs:
-                if run.webhook_taken or not run.request.webhook_url or fates[run.job_id].end > now:
+            for run in builtins.list(self._webhooks_due.values()):
+                if run.fate.end > now:
                     continue
+                del self._webhooks_due[run.job_id]
                 run.webhook_taken = True
                 view = self._view(run, now)
                 if accept(view):
@@ -372,7 +448,7 @@ class PraisonAIModel:
 
     def pending_webhooks(self) -> bool:
         with self._lock:
-            return any(r.request.webhook_url and not r.webhook_taken for r in self._runs)
+            return bool(self._webhooks_due)
 
     def record_webhook(self, entry: Mapping[str, Any]) -> None:
         with self._lock:
@@ -388,7 +464,7 @@ class PraisonAIModel:
                 "limits": {"max_concurrent": limits.max_concurrent, "max_queued": limits.max_queued,
                            "default_timeout": limits.default_timeout},
                 "counts": self.counts(),
-                "runs": [v.as_dict() for v in sorted(self.views(), key=lambda v: self._by_id_seq(v.job_id))],
+                "runs": [v.as_dict() for v in self.views()],
                 "webhooks": list(self.webhook_log),
             }
 
@@ -399,23 +475,94 @@ class PraisonAIModel:
             raise RunNotFound(job_id)
         return run
 
-    def _by_id_seq(self, job_id: str) -> int:
-        run = self._by_id.get(job_id)
-        return run.seq if run is not None else -1
+    def _count(self, status: str) -> int:
+        if status == "queued":
+            return len(self._queued)
+        if status == "running":
+            return len(self._running)
+        return self._finished[status]
 
-    def _changed(self) -> None:
-        self.version += 1
-        self._fates = None
+    def _now(self) -> float:
+        """Now, with the model settled at now (what every read and command starts with)."""
+        now = self.clock.now()
+        self._settle(now)
+        return now
 
-    def _fates_now(self, limits: Limits) -> dict[str, _Fate]:
-        key = (self.scenario_store.version, limits)
-        if self._fates is None or self._fates_key != key:
-            self._fates = _replay(self._runs, limits.max_concurrent)
-            self._fates_key = key
-        return self._fates
+    def _settle(self, now: float) -> Limits:
+        """Bring the model to `now`: queued runs whose start has come take their slot, running runs
+        whose end has come are finished for good. Costs what changed, not what is stored."""
+        limits = self.limits()
+        if self._schedule_key != (self.scenario_store.version, limits):
+            self._reschedule(limits)
+        self._settled_at = now
+        schedule = self._schedule
+        pos = self._schedule_pos
+        while pos < len(schedule) and schedule[pos].fate.start <= now:  # type: ignore[operator]
+            run = schedule[pos]
+            pos += 1
+            del self._queued[run.job_id]
+            if run.fate.end <= now:
+                self._finished[run.fate.outcome] += 1
+                self._retired.add(run.fate.end, run.job_id)
+            else:
+                self._running[run.job_id] = run
+                heapq.heappush(self._ends, (run.fate.end, run.seq, run.job_id))
+        if pos > 1024 and pos * 2 > len(schedule):
+            del schedule[:pos]
+            pos = 0
+        self._schedule_pos = pos
+        ends = self._ends
+        while ends and ends[0][0] <= now:
+            end, _, job_id = heapq.heappop(ends)
+            ending = self._running.get(job_id)    # gone or another end: cancelled meanwhile
+            if ending is not None and ending.fate.end == end:
+                del self._running[job_id]
+                self._finished[ending.fate.outcome] += 1
+                self._retired.add(end, job_id)
+        for job_id in self._retired.due(lambda: len(self._by_id), now):
+            retired = self._by_id.get(job_id)
+            if retired is not None:   # else deleted already
+                self._forget(retired)
+        return limits
+
+    def _reschedule(self, limits: Limits) -> None:
+        """The queued runs' fates: FIFO for `max_concurrent` slots in order of readiness (created_at
+        + pickup + queue_seconds, then submission order), behind the runs holding a slot. What
+        changed it (a cancel, new limits) happened after the last settle, and every queued run was
+        still queued then: none starts before that instant."""
+        slots = sorted(run.fate.end for run in self._running.values())
+        del slots[:max(len(slots) - limits.max_concurrent, 0)]   # a lowered limit: those slots go
+        self._tail_slots = slots   # sorted, so already a heap
+        self._schedule = []
+        self._schedule_pos = 0
+        self._schedule_key = (self.scenario_store.version, limits)
+        for run in sorted(self._queued.values(), key=lambda r: r.ready_key):
+            self._place(run, limits.max_concurrent)
+
+    def _enqueue(self, run: _Run, limits: Limits) -> None:
+        """Schedule a new run: behind the last one when it is ready last (the usual case), or
+        reschedule every queued run."""
+        schedule = self._schedule
+        if (self._schedule_key == (self.scenario_store.version, limits)
+                and (self._schedule_pos >= len(schedule) or schedule[-1].ready_key <= run.ready_key)):
+            self._place(run, limits.max_concurrent)
+        else:
+            self._schedule_key = None
+
+    def _place(self, run: _Run, max_concurrent: int) -> None:
+        slots = self._tail_slots
+        ready = run.created_at + PICKUP_SECONDS + run.plan.queue_seconds
+        free_at = slots[0] if len(slots) >= max_concurrent else -math.inf
+        run.fate = fate = _ending(run, max(ready, free_at, self._settled_at))
+        if len(slots) >= max_concurrent:
+            heapq.heapreplace(slots, fate.end)
+        else:
+            heapq.heappush(slots, fate.end)
+        self._schedule.append(run)
 
     def _view(self, run: _Run, now: float) -> RunView:
-        fate = self._fates_now(self.limits())[run.job_id]
+        """The run at `now`; the model must be settled at `now`."""
+        fate = run.fate
         plan = run.plan
         started = fate.start is not None and fate.start <= now
         ended = fate.end <= now
@@ -437,29 +584,8 @@ class PraisonAIModel:
             error=fate.error if ended else None,
             result=plan.result if ended and fate.outcome == "succeeded" else None,
             retry_after=RETRY_AFTER.get(status), timed_out=ended and fate.timed_out,
-            request=run.request, plan=plan, at=now)
-
-
-def _replay(runs: list[_Run], max_concurrent: int) -> dict[str, _Fate]:
-    """Every run's fate: FIFO for `max_concurrent` slots in order of readiness (created_at +
-    pickup + queue_seconds, then submission order), each run holding its slot from start to end."""
-    fates: dict[str, _Fate] = {}
-    slots: list[float] = []   # min-heap of the instants at which busy slots free up
-    for run in sorted(runs, key=lambda r: (r.created_at + r.plan.queue_seconds, r.seq)):
-        ready = run.created_at + PICKUP_SECONDS + run.plan.queue_seconds
-        free_at = slots[0] if len(slots) >= max_concurrent else -math.inf
-        start = max(ready, free_at)
-        if run.cancelled_at is not None and (run.cancelled_queued or run.cancelled_at < start):
-            # Cancelled while queued: never holds a slot (executor.py:203-217).
-            fates[run.job_id] = _Fate(None, run.cancelled_at, "cancelled", None)
-            continue
-        fate = _ending(run, start)
-        fates[run.job_id] = fate
-        if len(slots) >= max_concurrent:
-            heapq.heapreplace(slots, fate.end)
-        else:
-            heapq.heappush(slots, fate.end)
-    return fates
+            prompt=run.prompt, session_id=run.session_id, agent_file=run.agent_file,
+            webhook_url=run.webhook_url, idempotency_key=run.idempotency_key, plan=plan, at=now)
 
 
 def _ending(run: _Run, start: float) -> _Fate:
@@ -475,6 +601,4 @@ def _ending(run: _Run, start: float) -> _Fate:
         deadline = start + max(plan.timeout, 0) if plan.timeout < 10**12 else math.inf
         if deadline < end or plan.timeout < 0:
             end, outcome, error, timed_out = deadline, "failed", f"Job timed out after {plan.timeout}s", True
-    if run.cancelled_at is not None and run.cancelled_at < end:
-        return _Fate(start, run.cancelled_at, "cancelled", None)
     return _Fate(start, end, outcome, error, timed_out)

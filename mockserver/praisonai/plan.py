@@ -26,7 +26,7 @@ from mockserver.praisonai.scenario import Behaviour
 MOCK_FAILURE = "Mock failure"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Progress:
     percentage: float
     current_step: str | None
@@ -37,7 +37,7 @@ class Progress:
 NO_PROGRESS = Progress(0.0, None, 0, None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Plan:
     steps: int
     step_seconds: float

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver import registry
+from mockserver import apis, registry
 from mockserver.cli import _parser
 from mockserver.control.openapi import control_openapi
 from mockserver.runtime import Mock, MockError, MockServer
