@@ -21,10 +21,33 @@ __all__ = ["DEFAULT_HEADER_TIMEOUT_S", "header_timeout_protocol"]
 DEFAULT_HEADER_TIMEOUT_S = 10.0
 
 
-class _HeaderTimeoutProtocol(H11Protocol):
+class _HeaderDeadline:
+    """The timer both parsers share: armed when a request's headers start (or the connection opens),
+    disarmed when they are complete; on expiry the connection is closed."""
+
     header_timeout: float = DEFAULT_HEADER_TIMEOUT_S
     _header_timer: asyncio.TimerHandle | None = None
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
 
+    def _arm(self) -> None:
+        self._header_timer = self.loop.call_later(self.header_timeout, self._expired)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _waiting_for_headers(self) -> bool:
+        return True
+
+    def _expired(self) -> None:
+        self._header_timer = None
+        if self._waiting_for_headers() and not self.transport.is_closing():
+            self.transport.close()
+
+
+class _HeaderTimeoutProtocol(_HeaderDeadline, H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._arm()
@@ -41,18 +64,8 @@ class _HeaderTimeoutProtocol(H11Protocol):
         self._disarm()
         super().connection_lost(exc)
 
-    def _arm(self) -> None:
-        self._header_timer = self.loop.call_later(self.header_timeout, self._expired)
-
-    def _disarm(self) -> None:
-        if self._header_timer is not None:
-            self._header_timer.cancel()
-            self._header_timer = None
-
-    def _expired(self) -> None:
-        self._header_timer = None
-        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
-            self.transport.close()
+    def _waiting_for_headers(self) -> bool:
+        return self.conn.their_state is h11.IDLE
 
 
 def _httptools_protocol() -> type[asyncio.Protocol] | None:
@@ -62,10 +75,7 @@ def _httptools_protocol() -> type[asyncio.Protocol] | None:
     except ImportError:   # httptools is not installed
         return None
 
-    class _HttpToolsHeaderTimeout(HttpToolsProtocol):
-        header_timeout: float = DEFAULT_HEADER_TIMEOUT_S
-        _header_timer: asyncio.TimerHandle | None = None
-
+    class _HttpToolsHeaderTimeout(_HeaderDeadline, HttpToolsProtocol):
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._arm()
@@ -82,19 +92,6 @@ def _httptools_protocol() -> type[asyncio.Protocol] | None:
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)
-
-        def _arm(self) -> None:
-            self._header_timer = self.loop.call_later(self.header_timeout, self._expired)
-
-        def _disarm(self) -> None:
-            if self._header_timer is not None:
-                self._header_timer.cancel()
-                self._header_timer = None
-
-        def _expired(self) -> None:
-            self._header_timer = None
-            if not self.transport.is_closing():
-                self.transport.close()
 
     return _HttpToolsHeaderTimeout
 

@@ -10,6 +10,7 @@ import socket
 import httpx
 import pytest
 
+from mockserver import slow_clients
 from mockserver.auth import AuthConfig
 from mockserver.kinetica import wire
 from mockserver.runtime import MockServer
@@ -224,7 +225,10 @@ def test_errors_echo_only_an_excerpt_of_the_input() -> None:
 
 
 # -- item 10: slow clients are closed -------------------------------------------------------------
-def test_slow_headers_and_slow_bodies_are_cut_off() -> None:
+@pytest.mark.parametrize("parser", ["fastest", "h11"])
+def test_slow_headers_and_slow_bodies_are_cut_off(parser: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if parser == "h11":  # as where httptools is not installed
+        monkeypatch.setattr(slow_clients, "_FAST", None)
     with MockServer(apis=["praisonai"], header_timeout=0.3, body_timeout=0.3) as server:
         url = httpx.URL(server.url)
         with socket.create_connection((url.host, url.port), timeout=5) as idle:
