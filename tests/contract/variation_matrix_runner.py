@@ -56,7 +56,7 @@ def run_variant(api: str, profile: str, name: str, picked: list[str], out: Path)
         switches = [arg for choice in picked for arg in ("--contract-mock-vary", choice)]
     # Fewer Hypothesis examples than a user's run: a latitude shows in every answer it touches, and
     # the matrix runs the whole suite some forty times.
-    result = run_suite_here(api, profile, out / name.replace("=", "_"), *switches, "--contract-max-examples", "10")
+    result = run_suite_here(api, profile, out / name.replace("=", "_"), *switches, "--contract-max-examples", "6")
     failed = sorted(c for c, v in result["verdicts"].items() if v == "failed")
     return {"variant": name, "exit": result["exit"], "failed": failed, "seconds": result["seconds"],
             "log": result["log"]}
