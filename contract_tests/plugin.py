@@ -28,23 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from contract_tests.clauses import BY_ID, clauses_for
-from contract_tests.options import APIS, OPTIONS
-from contract_tests.preflight import (
-    PreflightError,
-    check_options,
-    check_suite_installed,
-    check_target,
-    parse_headers,
-)
-from contract_tests.report import ClauseLedger, OutcomeRecord, write_reports
+from contract_tests.options import OPTIONS
 from contract_tests.violation import STRICT, take_advice, violated_clauses
 from mockserver import apis
 
 # This module is loaded in every pytest run of an environment with the kit installed (pytest11):
 # what it imports at the top stays light (the standard library, pytest, and `mockserver.apis`, which
-# names the APIs without importing them). httpx, Hypothesis, the targets and the mock are imported where
-# the suite or a fixture really runs.
+# names the APIs without importing them). The clause catalog, the reports, the preflight, httpx,
+# Hypothesis, the targets and the mock are imported where the suite or a fixture really runs.
 if TYPE_CHECKING:
     from contract_tests.target import Target
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -84,13 +75,19 @@ def preflight(config: pytest.Config) -> None:
     if hasattr(config, "workerinput"):
         return  # the controller checked already
     base_url = config.getoption("--contract-base-url", default=None)
+    api = config.getoption("--contract-api", default=None)
+    headers = config.getoption("--contract-header", default=[])
+    requested = suite_requested(config)
+    if not (requested or base_url or api or headers):
+        return  # a run of the user's own tests: nothing of the suite's to check
+    from contract_tests.preflight import PreflightError, check_options, check_suite_installed, check_target
+
     try:
-        if suite_requested(config):
+        if requested:
             check_suite_installed()
-        headers = check_options(config.getoption("--contract-api", default=None), base_url,
-                                config.getoption("--contract-header", default=[]))
+        parsed = check_options(api, base_url, headers)
         if base_url:
-            check_target(config.getoption("--contract-api"), base_url, headers)
+            check_target(api, base_url, parsed)
     except PreflightError as exc:
         pytest.exit(f"contract_tests: {exc}", returncode=2)
 
@@ -109,7 +106,7 @@ def selected_apis(config: pytest.Config) -> tuple[str, ...]:
         return (api,)
     if config.getoption("--contract-base-url"):
         raise pytest.UsageError("--contract-base-url needs --contract-api kinetica|praisonai")
-    return APIS
+    return apis.names()
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -118,7 +115,7 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
         relative = collection_path.resolve().relative_to(PACKAGE_DIR)
     except ValueError:
         return None
-    if relative.parts and relative.parts[0] in APIS and relative.parts[0] not in selected_apis(config):
+    if relative.parts and relative.parts[0] in apis.names() and relative.parts[0] not in selected_apis(config):
         return True
     return None
 
@@ -131,6 +128,10 @@ def clause_ids(item: pytest.Item) -> list[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not any(clause_ids(item) for item in items):
+        return  # not the suite's tests
+    from contract_tests.clauses import BY_ID
+
     problems = [f"{item.nodeid}: unknown clause {cid}" for item in items for cid in clause_ids(item)
                 if cid not in BY_ID]
     if problems:
@@ -176,6 +177,8 @@ def _target_class(api: str) -> type[Target]:
 
 
 def _make_target(config: pytest.Config, api: str) -> tuple[Target, Any]:
+    from contract_tests.preflight import parse_headers
+
     base_url = config.getoption("--contract-base-url")
     profile = config.getoption("--contract-profile")
     mock = None
@@ -249,7 +252,7 @@ def _api_fixtures(api: str) -> dict[str, Callable[..., Any]]:
 
 
 # Names only: the APIs themselves are imported when a fixture or the suite first needs one.
-for _api in apis.names():
+for _api in apis.names(distributions=False):
     globals().update(_api_fixtures(_api))
 
 
@@ -277,6 +280,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if advice:
             report.user_properties.append((ADVICE_PROPERTY, json.dumps(advice)))
     if report.failed and call.excinfo is not None:
+        from contract_tests.clauses import BY_ID
+
         profile = item.config.getoption("--contract-profile")
         pinned = [c for c in sorted(violated_clauses(call.excinfo.value) or ())
                   if c in BY_ID and BY_ID[c].applies_to(profile)]
@@ -315,10 +320,14 @@ class ContractReporter:
     """Keeps the per-clause ledger on the process that sees every report, and writes the report."""
 
     def __init__(self, config: pytest.Config) -> None:
+        from contract_tests.report import ClauseLedger
+
         self.config = config
         self.ledger = ClauseLedger()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        from contract_tests.report import OutcomeRecord
+
         props = dict(report.user_properties)
         if report.when == "teardown" and CLIENT_PROPERTY in props:
             self.ledger.client_verdicts.extend({"nodeid": report.nodeid, **verdict}
@@ -350,11 +359,14 @@ class ContractReporter:
         report_dir = config.getoption("--contract-report")
         if not report_dir or hasattr(config, "workerinput"):
             return  # xdist workers: the controller writes the report
-        apis = selected_apis(config)
+        from contract_tests.clauses import clauses_for
+        from contract_tests.report import write_reports
+
+        chosen = selected_apis(config)
         profile = config.getoption("--contract-profile")
-        catalog = [c for api in apis for c in clauses_for(api, profile)]
+        catalog = [c for api in chosen for c in clauses_for(api, profile)]
         base_url = config.getoption("--contract-base-url")
-        targets = {api: base_url or "embedded mock" for api in apis}
+        targets = {api: base_url or "embedded mock" for api in chosen}
         write_reports(Path(report_dir), self.ledger, catalog, targets=targets, profile=profile,
                       exitstatus=int(exitstatus))
 

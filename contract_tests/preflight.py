@@ -66,6 +66,8 @@ def parse_headers(values: Sequence[str] | None) -> dict[str, str]:
 def check_options(api: str | None, base_url: str | None, headers: Sequence[str] | None) -> dict[str, str]:
     """What needs no network: options that go together, header and URL forms. Returns the headers."""
     parsed = parse_headers(headers)
+    if api is not None and api not in (known := apis.names()):
+        raise PreflightError(f"--contract-api: no API {api!r}; choose from {', '.join(known)}")
     if base_url is None:
         return parsed
     if not api:

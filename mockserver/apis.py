@@ -9,6 +9,7 @@ the mock. The registry (`mockserver.registry`) imports the modules themselves wh
 
 from __future__ import annotations
 
+import importlib
 import os
 
 __all__ = ["ENTRY_POINT_GROUP", "ENV_VAR", "builtin_names", "extra_modules", "names"]
@@ -25,18 +26,26 @@ def builtin_names() -> list[str]:
                   and os.path.isfile(os.path.join(entry.path, "api.py")))
 
 
-def extra_modules() -> list[str]:
-    """The modules of APIs from other distributions (entry points) and from `MOCKSERVER_APIS`."""
-    from importlib.metadata import entry_points
+def extra_modules(*, distributions: bool = True) -> list[str]:
+    """The modules of APIs from `MOCKSERVER_APIS` and (`distributions`) other distributions' entry points."""
+    found = [name.strip() for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
+    if distributions:
+        from importlib.metadata import entry_points
 
-    found = [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]
-    return found + [name.strip() for name in os.environ.get(ENV_VAR, "").split(",") if name.strip()]
+        found = [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)] + found
+    return found
 
 
-def names() -> tuple[str, ...]:
-    """Every API's name; an API from elsewhere is imported to learn its own."""
-    if not extra_modules():
+def names(*, distributions: bool = True) -> tuple[str, ...]:
+    """Every API's name; an API from elsewhere is imported to learn its own. Without `distributions`,
+    other distributions' APIs are left out, and nothing reads their metadata (the pytest plugin's
+    fixtures: such an API's distribution can bring its own)."""
+    extras = extra_modules(distributions=distributions)
+    if not extras:
         return tuple(builtin_names())
     from mockserver import registry
 
-    return registry.declared_names()
+    builtin = builtin_names()
+    for module in extras:
+        importlib.import_module(module)
+    return (*builtin, *(name for name in registry.registered_names() if name not in builtin))

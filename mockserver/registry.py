@@ -47,6 +47,7 @@ __all__ = [
     "names",
     "register",
     "registered",
+    "registered_names",
     "specs",
     "unregister",
 ]
@@ -195,6 +196,12 @@ def _discover() -> None:
         _discovered = True
         for module in [f"mockserver.{name}.api" for name in builtin_names()] + extra_modules():
             importlib.import_module(module)
+
+
+def registered_names() -> tuple[str, ...]:
+    """The names of the APIs registered so far (no discovery)."""
+    with _LOCK:
+        return tuple(_SPECS)
 
 
 def declared_names() -> tuple[str, ...]:
