@@ -42,7 +42,6 @@ __all__ = [
     "ApiPart",
     "ApiSpec",
     "ControlAction",
-    "declared_names",
     "get",
     "names",
     "register",
@@ -202,18 +201,6 @@ def registered_names() -> tuple[str, ...]:
     """The names of the APIs registered so far (no discovery)."""
     with _LOCK:
         return tuple(_SPECS)
-
-
-def declared_names() -> tuple[str, ...]:
-    """Every API's name, importing none of the built-in ones (an API named `x` is the package
-    `mockserver/x/`): what the pytest plugin needs in every pytest run of a user's environment, where
-    importing the mock would slow each run. APIs from elsewhere are imported to learn their names."""
-    builtin = builtin_names()
-    for module in extra_modules():
-        importlib.import_module(module)
-    with _LOCK:
-        others = [name for name in _SPECS if name not in builtin]
-    return (*builtin, *others)
 
 
 def specs() -> list[ApiSpec]:

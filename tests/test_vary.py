@@ -114,3 +114,19 @@ def test_serve_refuses_a_malformed_vary_in_one_line() -> None:
     done = subprocess.run([sys.executable, "-m", "mockserver", "serve", "--vary", "LAT-KIN-ERROR-STATUS=9"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "choices: 400, 200, 422" in done.stderr
+
+
+def test_a_done_job_can_answer_with_the_whole_wrapper() -> None:
+    client = _kinetica(Mock(clock=Clock(T0, frozen=True), vary={"LAT-KIN-JOB-RESPONSE": "wrapper"}))
+    try:
+        create_proc(client)
+        job_id = client.kinetica("/create/job", endpoint="/has/proc", request_encoding="json", data="",
+                                 data_str=json.dumps({"proc_name": "p", "options": {}}), options={})["job_id"]
+        client.post("/_mock/clock/advance", json={"seconds": 3600})
+        job = client.kinetica("/get/job", job_id=job_id, options={})
+        assert job["job_status"] == "DONE"
+        wrapper = json.loads(job["job_response_str"])
+        assert wrapper["status"] == "OK" and wrapper["data_type"] == "has_proc_response"
+        assert json.loads(wrapper["data_str"])["proc_exists"] is True
+    finally:
+        client.close()

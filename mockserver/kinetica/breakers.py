@@ -239,7 +239,8 @@ def _garble_avro(ex: Exchange, state: dict[str, Any]) -> None:
         ex.wrapper["data"] = "\u00ff\u00fe\u00fd"
 
 
-def _job_done(ex: Exchange) -> bool:
+def job_done(ex: Exchange) -> bool:
+    """An OK /get/job answer about a DONE job."""
     return ok(ex) and ex.data.get("job_status") == "DONE"
 
 
@@ -332,12 +333,12 @@ def _timings_as_text(data: dict[str, Any], run_id: str, state: dict[str, Any]) -
 
 
 def _done_job_without_response(ex: Exchange, state: dict[str, Any]) -> None:
-    if _job_done(ex):
+    if job_done(ex):
         ex.data.update(job_response="", job_response_str="")
 
 
 def _done_job_in_the_other_encoding(ex: Exchange, state: dict[str, Any]) -> None:
-    if _job_done(ex):
+    if job_done(ex):
         ex.data["response_encoding"] = "json" if ex.data.get("response_encoding") == "binary" else "binary"
 
 

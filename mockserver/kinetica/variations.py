@@ -10,8 +10,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from mockserver.kinetica.breakers import KineticaCodec, at, ignore_undocumented_values, ok
-from mockserver.kinetica.wire import BINARY, decode_response_record, to_json_form, wrap_binary
+from mockserver.kinetica.breakers import KineticaCodec, at, ignore_undocumented_values, job_done, ok
+from mockserver.kinetica.wire import BINARY, codec, decode_response_record, to_json_form, wrap_binary, wrap_json
 from mockserver.misbehave import Breaker, BreakerSet, Exchange
 from mockserver.vary import Latitude, LatitudeSet, reversed_keys
 
@@ -63,10 +63,6 @@ def _everywhere(ex: Exchange) -> bool:
     return bool(ex.endpoint)
 
 
-def _record_name(endpoint: str) -> str:
-    return endpoint.strip("/").replace("/", "_") + "_response"
-
-
 # -- ERROR under another HTTP status ---------------------------------------------------------------
 def _error_status(status: int) -> Callable[[Exchange, dict[str, Any]], None]:
     def rewrite(ex: Exchange, state: dict[str, Any]) -> None:
@@ -76,19 +72,14 @@ def _error_status(status: int) -> Callable[[Exchange, dict[str, Any]], None]:
 
 
 # -- what a job's response holds --------------------------------------------------------------------
-def _done_job(ex: Exchange) -> bool:
-    return ex.endpoint == "/get/job" and ok(ex) and ex.data.get("job_status") == "DONE"
-
-
 def _wrap_job_response(ex: Exchange, state: dict[str, Any]) -> None:
     """The whole JSON wrapper of the endpoint's answer in job_response_str (binary: the Avro wrapper)."""
-    if not _done_job(ex):
+    if not job_done(ex):
         return
     job = ex.data
-    record = _record_name(job["endpoint"])
+    record = codec(job["endpoint"]).response_name
     if job.get("response_encoding") == "json" and job.get("job_response_str"):
-        job["job_response_str"] = json.dumps({"status": "OK", "message": "", "data_type": record, "data": "",
-                                              "data_str": job["job_response_str"]})
+        job["job_response_str"] = wrap_json("OK", "", record, job["job_response_str"]).decode("ascii")
     elif job.get("response_encoding") == "binary" and job.get("job_response"):
         payload = job["job_response"].encode("latin-1")
         job["job_response"] = wrap_binary("OK", "", record, payload).decode("latin-1")
@@ -96,7 +87,7 @@ def _wrap_job_response(ex: Exchange, state: dict[str, Any]) -> None:
 
 def _job_in_json(ex: Exchange, state: dict[str, Any]) -> None:
     """A binary-submitted job answers in JSON all the same."""
-    if not _done_job(ex) or ex.data.get("response_encoding") != "binary":
+    if not job_done(ex) or ex.data.get("response_encoding") != "binary":
         return
     job = ex.data
     record = decode_response_record(job["endpoint"], job["job_response"].encode("latin-1"), BINARY)
