@@ -171,9 +171,7 @@ class ExecuteProc:
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> ExecuteProc:
-        name = record["proc_name"]
-        if not name:
-            raise KineticaError("proc_name must not be empty")
+        name = proc_name(record)
         options = dict(record["options"])
         at_startup = bool_option(options, "execute_at_startup")
         lines = int_option(options, "max_output_lines", DEFAULT_MAX_OUTPUT_LINES)
