@@ -18,6 +18,7 @@ import fastavro
 from contract_tests.target import StatelessClauses, Target
 from contract_tests.violation import precondition
 from mockserver.resources import fixtures_dir
+from mockserver.spec.avro_forms import to_avro_form, to_json_form, type_name
 from mockserver.spec.loader import kinetica_avro, kinetica_wrapper_avro
 
 JSON = "json"
@@ -55,39 +56,13 @@ def avro_decode(schema: dict[str, Any], data: bytes) -> Any:
     return value
 
 
-def to_avro_form(value: Any, avro_type: Any) -> Any:
-    """JSON-form request values to Avro form: bytes fields travel in JSON as latin-1 strings."""
-    kind = avro_type if isinstance(avro_type, str) else avro_type["type"]
-    if kind == "bytes" and isinstance(value, str):
-        return value.encode("latin-1")
-    if kind == "map" and isinstance(value, dict):
-        return {k: to_avro_form(v, avro_type["values"]) for k, v in value.items()}
-    if kind == "array" and isinstance(value, list):
-        return [to_avro_form(v, avro_type["items"]) for v in value]
-    if kind == "record" and isinstance(value, dict):
-        types = {f["name"]: f["type"] for f in avro_type["fields"]}
-        return {k: to_avro_form(v, types.get(k, "null")) for k, v in value.items()}
-    return value
-
-
-def to_json_form(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    if isinstance(value, dict):
-        return {k: to_json_form(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_json_form(v) for v in value]
-    return value
-
-
 def full_request(endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
     """Every field of the request record, with the documented empty defaults for the ones not given."""
     request_schema, _ = kinetica_avro(endpoint)
     zero = {"string": "", "bytes": b"", "int": 0, "long": 0, "boolean": False, "double": 0.0}
     record: dict[str, Any] = {}
     for f in request_schema["fields"]:
-        t = f["type"]
-        kind = t if isinstance(t, str) else t["type"]
+        kind = type_name(f["type"])
         record[f["name"]] = body.get(f["name"], {} if kind == "map" else [] if kind == "array" else zero.get(kind))
     return record
 

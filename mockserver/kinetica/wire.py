@@ -24,6 +24,7 @@ import jsonschema
 
 from mockserver.excerpt import MAX_ECHO_CHARS, excerpt
 from mockserver.resources import schemas_dir
+from mockserver.spec.avro_forms import to_avro_form, to_json_form, type_name
 from mockserver.spec.loader import kinetica_avro, kinetica_endpoints, kinetica_operation, kinetica_wrapper_avro
 
 JSON = "json"
@@ -69,25 +70,10 @@ def endpoint_of(path: str) -> str | None:
     return next((e for e in _by_length() if path.endswith(e)), None)
 
 
-# -- conversions between the JSON form and the Avro form of a record ----------------------------
-def to_json_form(value: Any) -> Any:
-    """Bytes anywhere become latin-1 strings; everything else passes through."""
-    if isinstance(value, bytes):
-        return value.decode("latin-1")
-    if isinstance(value, dict):
-        return {k: to_json_form(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_json_form(v) for v in value]
-    return value
-
-
-def _type_name(avro_type: Any) -> str:
-    return avro_type if isinstance(avro_type, str) else avro_type["type"]
-
-
+# -- JSON requests: checked against the Avro types, and put in the Avro form ----------------------
 def _from_json(value: Any, avro_type: Any, where: str) -> Any:
     """Check a JSON value against an Avro type and convert it to the Avro form (bytes as bytes)."""
-    kind = _type_name(avro_type)
+    kind = type_name(avro_type)
     if kind == "string":
         if isinstance(value, str):
             return value
@@ -128,14 +114,14 @@ def _from_json(value: Any, avro_type: Any, where: str) -> Any:
 def _wrong_type(value: Any, kind: str, avro_type: Any, where: str) -> Any:
     expected = {"map": "an object", "array": "an array", "record": "an object"}.get(kind, f"a {kind}")
     if kind == "map":
-        expected = f"an object of {_type_name(avro_type['values'])}"
+        expected = f"an object of {type_name(avro_type['values'])}"
     got = "null" if value is None else type(value).__name__.replace("dict", "object").replace(
         "list", "array").replace("str", "string")
     raise WireError(f"{where} must be {expected}, not {got}")
 
 
 def _zero(avro_type: Any) -> Any:
-    kind = _type_name(avro_type)
+    kind = type_name(avro_type)
     return {"string": "", "bytes": b"", "int": 0, "long": 0, "boolean": False, "double": 0.0,
             "float": 0.0, "map": {}, "array": []}.get(kind)
 
@@ -148,22 +134,6 @@ def _record_from_json(obj: dict[str, Any], schema: dict[str, Any], where: str) -
     # A missing field takes its type's empty value, as the documented defaults ('' / {} / []) say.
     return {name: (_from_json(obj[name], t, name) if name in obj else _zero(t))
             for name, t in fields.items()}
-
-
-def to_avro_form(value: Any, avro_type: Any) -> Any:
-    """The inverse of `to_json_form` for a value of `avro_type`, without checking it: latin-1 strings
-    become bytes where the type says bytes, and fields a record does not have are dropped."""
-    kind = _type_name(avro_type)
-    if kind == "bytes" and isinstance(value, str):
-        return value.encode("latin-1")
-    if kind == "map" and isinstance(value, dict):
-        return {k: to_avro_form(v, avro_type["values"]) for k, v in value.items()}
-    if kind == "array" and isinstance(value, list):
-        return [to_avro_form(v, avro_type["items"]) for v in value]
-    if kind == "record" and isinstance(value, dict):
-        types = {f["name"]: f["type"] for f in avro_type["fields"]}
-        return {k: to_avro_form(v, types[k]) for k, v in value.items() if k in types}
-    return value
 
 
 # -- per-endpoint codecs ------------------------------------------------------------------------
