@@ -33,12 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.auth import AuthConfig
 from mockserver.cors import CorsPolicy
 from mockserver.faults import TRANSPORT_KEY
 from mockserver.journal import Journal
+from mockserver.replay import replay_body
 
 __all__ = ["DEFAULT_BODY_TIMEOUT_S", "DEFAULT_MAX_BODY_BYTES", "ErrorBody", "Guard", "GuardConfig",
            "HostPolicy", "control_error_body", "unencodable_text"]
@@ -227,16 +228,7 @@ class Guard:
             return
         if body is None:  # the client went away: nothing acts on half a request
             return
-        delivered = False
-
-        async def replay() -> Message:
-            nonlocal delivered
-            if not delivered:
-                delivered = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()  # after the body: the client's disconnect, for streams
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replay_body(body, receive), send)
 
     # -- the checks -------------------------------------------------------------------------------
     async def _admit(self, scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -> bytes | None:

@@ -26,6 +26,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.replay import replay_body
+
 
 class Misbehaviour:
     """The clause ids broken right now and what breakers remember between requests; thread-safe,
@@ -216,7 +218,7 @@ class MisbehaviourMiddleware:
             ex.control = lambda method, path, payload: _call(control, scope, method, path, payload)
         active = [b for b in self.breakers if b.clause in ids and b.applies(ex)]
         if not active:
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope, replay_body(body, receive), send)
             return
         for b in active:
             if b.before is not None:
@@ -268,7 +270,7 @@ class MisbehaviourMiddleware:
                 await send(_start(ex))
                 await send({"type": "http.response.body", "body": ex.response_body, "more_body": False})
 
-        await self.app(scope, _replay(ex.body, receive), capture)
+        await self.app(scope, replay_body(ex.body, receive), capture)
 
 
 # -- hooks every API's breakers use ------------------------------------------------------------------
@@ -339,19 +341,6 @@ async def _read_body(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(parts)
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay
 
 
 def _start(ex: Exchange) -> Message:
