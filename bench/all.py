@@ -5,7 +5,8 @@
 1. flat cost: p50 per operation with 10 and with `--runs` stored runs (bench/flat_cost.py);
 2. resident bytes per finished run, tracemalloc over `--memory-runs` (bench/memory.py);
 3. status polls of a finished run per second, `mockserver serve` against a bare Starlette endpoint,
-   with wrk and its own ceiling (bench/poll_throughput.py).
+   with wrk and its own ceiling (bench/poll_throughput.py);
+4. what the base install adds to a user's `pytest --co` (bench/pytest_overhead.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import flat_cost, memory, poll_throughput
+from bench import flat_cost, memory, poll_throughput, pytest_overhead
 
 
 def main() -> None:
@@ -36,6 +37,8 @@ def main() -> None:
     print("\n".join(memory.run(args.memory_runs)), flush=True)
     print("\n## 3. status-poll throughput of a finished run")
     print("\n".join(poll_throughput.measure(args.seconds, args.connections, args.rounds)))
+    print("\n## 4. what the kit adds to pytest")
+    print("\n".join(pytest_overhead.measure(5)))
     print(f"\n# total {time.perf_counter() - began:.0f} s")
 
 

@@ -49,16 +49,13 @@ def silent_url() -> Iterator[str]:
 
 
 def refused(front_end: str, tmp_path: Path, *args: str) -> str:
-    """Run the front end; assert the one-line refusal, exit code 2, in time; return the line."""
-    start = time.monotonic()
+    """Run the front end; assert the one-line refusal, exit code 2, before any test; return the line."""
     done = subprocess.run([*FRONT_ENDS[front_end], *args], cwd=tmp_path, env=ENV, capture_output=True, text=True,
                           timeout=60)
-    elapsed = time.monotonic() - start
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert done.returncode == 2, done.stdout[-2000:] + done.stderr[-2000:]
     assert len(lines) == 1, done.stderr
     assert "passed" not in done.stdout and "failed" not in done.stdout, done.stdout
-    assert elapsed < 5, f"took {elapsed:.1f} s"
     return lines[0]
 
 
@@ -71,8 +68,12 @@ def test_a_down_server(front_end: str, tmp_path: Path, closed_port: int) -> None
 
 @pytest.mark.parametrize("front_end", FRONT_ENDS)
 def test_a_server_that_never_answers(front_end: str, tmp_path: Path, silent_url: str) -> None:
+    start = time.monotonic()
     line = refused(front_end, tmp_path, "--contract-api", "praisonai", "--contract-base-url", silent_url)
-    assert "did not answer" in line
+    assert "did not answer within 1.5 s" in line
+    # The preflight's own wait ended it, not a test's timeout (60 s): a bound far from both, so that a
+    # busy machine's slow interpreter start cannot fail it.
+    assert time.monotonic() - start < 30
 
 
 @pytest.mark.parametrize("front_end", FRONT_ENDS)
