@@ -131,12 +131,18 @@ class CorsMiddleware:
 
     def __init__(self, app: ASGIApp, policy: CorsPolicy, log: PreflightLog, *, api: str | None = None,
                  clock_now: Any = None) -> None:
+        self.app = app
         self.inner = policy.middleware(app)
         self.log = log
         self.api = api
         self.clock_now = clock_now
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
+            # Not a cross-origin request: all Starlette's layer would do is say that the answer varies
+            # with Origin, after parsing every header; on the hot path of every poll, done here.
+            await self.app(scope, receive, _varying_on_origin(send))
+            return
         if scope["type"] != "http" or scope["method"] != "OPTIONS":
             await self.inner(scope, receive, send)
             return
@@ -166,3 +172,23 @@ class CorsMiddleware:
             "reason": "" if allowed else answer["body"].decode("utf-8", "replace"),
             "mock_time": self.clock_now() if self.clock_now is not None else None,
         })
+
+
+def _varying_on_origin(send: Send) -> Send:
+    """`Vary: Origin` added to the answer, joined to any Vary it has, as Starlette's layer does."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or [])
+            varies = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
+            if varies:
+                joined = b", ".join([*(headers[i][1] for i in varies), b"Origin"])
+                headers[varies[0]] = (b"vary", joined)
+                for i in reversed(varies[1:]):
+                    del headers[i]
+            else:
+                headers.append((b"vary", b"Origin"))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return sending

@@ -168,3 +168,36 @@ def test_cli_rejects_bad_cors_options(capsys: pytest.CaptureFixture[str]) -> Non
     assert "scheme://host[:port]" in capsys.readouterr().err
     assert main(["serve", "--cors-origin", VITE, "--no-cors"]) == 2
     assert "not both" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("varies", [[], [b"Accept"], [b"Accept", b"Cookie"]])
+def test_an_answer_without_origin_varies_on_origin_as_starlettes_layer_says(varies: list[bytes]) -> None:
+    # The layer answers requests without Origin itself (the hot path): byte for byte what Starlette's
+    # CORSMiddleware would have sent.
+    import asyncio
+
+    from mockserver.cors import CorsMiddleware, PreflightLog
+
+    async def app(scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        headers = [(b"content-type", b"text/plain"), *((b"vary", v) for v in varies), (b"x-after", b"1")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    policy = CorsPolicy()
+
+    def answer(layer) -> list:  # type: ignore[no-untyped-def]
+        sent: list = []
+
+        async def send(message) -> None:  # type: ignore[no-untyped-def]
+            sent.append(message)
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b""}
+
+        scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"host", b"127.0.0.1")]}
+        asyncio.run(layer(scope, receive, send))
+        return [(k.lower(), v) for k, v in sent[0]["headers"]]
+
+    ours = answer(CorsMiddleware(app, policy, PreflightLog()))
+    assert ours == answer(policy.middleware(app))
+    assert dict(ours)[b"vary"] == b", ".join([*varies, b"Origin"])
