@@ -21,9 +21,9 @@ import json
 import shlex
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -237,6 +237,18 @@ class Target:
         if self.has_control:
             self.control("POST", "/reset")
             self.control("POST", "/clock/freeze")
+
+    def cleanup(self) -> None:
+        """After each test: remove what it made on the target (each API knows how)."""
+
+    @contextlib.contextmanager
+    def one_test(self) -> Iterator[Self]:
+        """The target for one test: prepared before it, cleaned up after it."""
+        self.prepare_test()
+        try:
+            yield self
+        finally:
+            self.cleanup()
 
     # -- time ----------------------------------------------------------------------------------
     @property

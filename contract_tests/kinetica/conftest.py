@@ -11,12 +11,8 @@ from contract_tests.kinetica.client import KineticaTarget
 
 @pytest.fixture
 def kin(kinetica_target_session: KineticaTarget) -> Iterator[KineticaTarget]:
-    target = kinetica_target_session
-    target.prepare_test()
-    try:
+    with kinetica_target_session.one_test() as target:
         yield target
-    finally:
-        target.cleanup()
 
 
 @pytest.fixture

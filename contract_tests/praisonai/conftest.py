@@ -11,12 +11,8 @@ from contract_tests.praisonai.client import PraisonTarget
 
 @pytest.fixture
 def pra(praisonai_target_session: PraisonTarget) -> Iterator[PraisonTarget]:
-    target = praisonai_target_session
-    target.prepare_test()
-    try:
+    with praisonai_target_session.one_test() as target:
         yield target
-    finally:
-        target.cleanup()
 
 
 @pytest.fixture

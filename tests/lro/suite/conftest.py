@@ -11,5 +11,5 @@ from tests.lro.target import LroTarget
 
 @pytest.fixture
 def lro(lro_target_session: LroTarget) -> Iterator[LroTarget]:
-    lro_target_session.prepare_test()
-    yield lro_target_session
+    with lro_target_session.one_test() as target:
+        yield target
