@@ -1,0 +1,175 @@
+"""The proxy's ASGI app: `GET /_mock/violations` answered here, every other request forwarded.
+
+Each exchange, once its answer has reached the client, is appended to the cassette (when recording)
+and read by the API's observer; each stream event is read as it passes. What the observer finds goes
+into the violation log with the exchanges as evidence. Checks run after the answer is sent, so they
+never delay the traffic; `settle()` waits for the ones under way.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from mockserver.cassette import CassetteWriter, Exchange, StreamEvent
+from mockserver.control import CONTROL_PREFIX
+from mockserver.kinetica import wire
+from mockserver.proxy.findings import Evidence, ViolationLog, evidence_of
+from mockserver.proxy.forward import Forwarder, InFlight
+from mockserver.proxy.observer import Observer
+
+__all__ = ["APIS", "PROFILES", "VIOLATIONS_PATH", "ProxyApp", "observer_for"]
+
+APIS = ("kinetica", "praisonai")
+PROFILES = ("impl", "docs")
+VIOLATIONS_PATH = CONTROL_PREFIX + "/violations"
+
+
+def observer_for(api: str, profile: str) -> Observer:
+    if api == "kinetica":
+        from mockserver.proxy.kinetica import KineticaObserver
+        return KineticaObserver(profile)
+    if api == "praisonai":
+        from mockserver.proxy.praisonai import PraisonAIObserver
+        return PraisonAIObserver(profile)
+    raise ValueError(f"no proxy observer for the API {api!r}; expected one of {', '.join(APIS)}")
+
+
+def error_answer(api: str) -> Any:
+    """The 502 a client gets when the target cannot be reached, in the API's own error format."""
+
+    def kinetica(reason: str, content_type: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+        try:
+            encoding = wire.encoding_of(content_type)
+        except wire.WireError:
+            encoding = wire.JSON
+        return 502, [("content-type", wire.MEDIA_TYPES[encoding])], wire.error_response(reason, encoding)
+
+    def praisonai(reason: str, content_type: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+        return 502, [("content-type", "application/json")], json.dumps({"detail": reason}).encode("utf-8")
+
+    return kinetica if api == "kinetica" else praisonai
+
+
+class ProxyApp:
+    def __init__(self, api: str, target: str, *, profile: str = "impl", record: str | Path | None = None,
+                 connect_timeout: float = 5.0) -> None:
+        if profile not in PROFILES:
+            raise ValueError(f"no profile {profile!r}; expected one of {', '.join(PROFILES)}")
+        scheme = httpx.URL(target).scheme
+        if scheme not in ("http", "https"):
+            raise ValueError(f"the target must be an http:// or https:// URL; got {target!r}")
+        self.api = api
+        self.target = target.rstrip("/")
+        self.profile = profile
+        self.observer = observer_for(api, profile)
+        self.violations = ViolationLog()
+        self.writer = CassetteWriter(record, apis=(api,)) if record is not None else None
+        self.exchanges = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Condition(self._lock)
+        self._busy = 0
+        # No read deadline: an event stream may stay quiet between events for as long as it likes.
+        self._timeout = httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=None)
+        self._client: httpx.AsyncClient | None = None
+        self._forwarder: Forwarder | None = None
+        self._origin = time.monotonic()
+
+    # -- ASGI ---------------------------------------------------------------------------------------
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        if scope["path"] == VIOLATIONS_PATH:
+            await self._answer_violations(scope, send)
+            return
+        with self._lock:
+            self._busy += 1
+        try:
+            await self._forward()(scope, receive, send)
+        finally:
+            with self._lock:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def _forward(self) -> Forwarder:
+        if self._forwarder is None:  # without a lifespan (an ASGI test transport): made on first use
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False)
+            self._forwarder = Forwarder(self.target, self._client, api=self.api,
+                                        error_answer=error_answer(self.api), on_exchange=self._exchanged,
+                                        on_event=self._event, origin=self._origin)
+        return self._forwarder
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self._forward()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._client is not None:
+                    await self._client.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _answer_violations(self, scope: Scope, send: Send) -> None:
+        if scope["method"] not in ("GET", "HEAD"):
+            status, body = 405, json.dumps({"detail": "GET /_mock/violations lists them; nothing else"})
+        else:
+            status, body = 200, json.dumps(self.summary(), ensure_ascii=False)
+        data = body.encode("utf-8")
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data if scope["method"] != "HEAD" else b""})
+
+    # -- what passes --------------------------------------------------------------------------------
+    def _exchanged(self, flight: InFlight, exchange: Exchange) -> None:
+        if self.writer is not None:
+            self.writer.write(exchange)
+        evidence = evidence_of(flight.number, exchange)
+        with self._lock:
+            self.exchanges += 1
+            findings = self.observer.exchange(exchange, evidence)
+        for finding in findings:
+            self.violations.add(self.api, finding, evidence)
+
+    def _event(self, flight: InFlight, event: StreamEvent) -> None:
+        so_far = Exchange(api=self.api, method=flight.method, path=flight.path, query=flight.query,
+                          request_headers=flight.request_headers, request_body=flight.request_body,
+                          status=flight.status, response_headers=flight.response_headers, response_body=b"",
+                          started=flight.started, duration=event.offset, events=tuple(flight.events))
+        evidence: Evidence = evidence_of(flight.number, so_far, event=event.text)
+        with self._lock:
+            findings = self.observer.event(so_far, event.text, evidence)
+        for finding in findings:
+            self.violations.add(self.api, finding, evidence)
+
+    # -- reading ------------------------------------------------------------------------------------
+    def settle(self, timeout: float = 5.0) -> bool:
+        """Wait until no exchange is under way (its checks done); False if some still are after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def summary(self) -> dict[str, Any]:
+        items = self.violations.all()
+        return {"api": self.api, "target": self.target, "profile": self.profile, "exchanges": self.exchanges,
+                "count": len(items), "violations": [v.to_json() for v in items]}
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()

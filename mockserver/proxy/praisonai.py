@@ -1,0 +1,139 @@
+"""The PraisonAI observer: each answer against the profile's OpenAPI document, and every job's
+lifecycle from what passes: submit, status and result answers, cancel answers (impl: the reference
+shows a cancel at once; the pages leave it a moment, LAT-PRA-CANCEL-SETTLE), listings, deletes, and
+the events of a stream as they arrive."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from contract_tests.history import GONE, PRAISONAI_RUN, REMOVED
+from mockserver.cassette import Exchange
+from mockserver.praisonai.openapi_profile import document
+from mockserver.proxy.findings import Evidence, Finding
+from mockserver.proxy.lifecycle import Tracker
+from mockserver.proxy.observer import read_event
+from mockserver.proxy.openapi_check import ResponseChecker
+
+__all__ = ["PraisonAIObserver"]
+
+RUNS = "/api/v1/runs"
+_RUN = re.compile(r"/api/v1/runs/([^/?]+)(/cancel|/result|/stream)?$")
+SCHEMA_CLAUSE = "PRA-OAS-001"
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+class PraisonAIObserver:
+    api = "praisonai"
+
+    def __init__(self, profile: str = "impl") -> None:
+        self.profile = profile
+        self.checker = ResponseChecker(document(profile))
+        self.jobs = Tracker(PRAISONAI_RUN)
+        self.judged: set[str] = set()
+
+    # -- whole exchanges ------------------------------------------------------------------------------
+    def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]:
+        if exchange.status is None:
+            return []
+        found = self._schema(exchange)
+        path = exchange.path.split("?", 1)[0]
+        source = f"{exchange.method} {path}"
+        body = _json(exchange.response_body) if exchange.status != 204 else None
+        match = _RUN.search(path)
+        if path.endswith(RUNS) and exchange.method == "POST" and exchange.status == 202 and isinstance(body, dict):
+            found += self._saw(body.get("job_id"), body.get("status"), evidence, source)
+        elif path.endswith(RUNS) and exchange.method == "GET" and exchange.status == 200 and isinstance(body, dict):
+            for job in body.get("jobs") or []:
+                if isinstance(job, dict):
+                    found += self._saw(job.get("job_id"), job.get("status"), evidence, source)
+        elif match is not None:
+            job_id, suffix = match.group(1), match.group(2) or ""
+            if exchange.method == "GET" and not suffix:
+                if exchange.status == 404:
+                    found += self._saw(job_id, GONE, evidence, source)
+                elif exchange.status == 200 and isinstance(body, dict):
+                    found += self._status_object(body, job_id)
+                    found += self._saw(job_id, body.get("status"), evidence, source)
+            elif exchange.status == 200 and isinstance(body, dict) and self._says_status(exchange.method, suffix):
+                found += self._saw(job_id, body.get("status"), evidence, source)
+            elif exchange.method == "DELETE" and not suffix and exchange.status == 204:
+                found += self._saw(job_id, REMOVED, evidence, source)
+        return found
+
+    def _says_status(self, method: str, suffix: str) -> bool:
+        """A 200 that holds the job's status: a result, and (impl) a cancel answer."""
+        return (method, suffix) == ("GET", "/result") or (
+            (method, suffix) == ("POST", "/cancel") and self.profile == "impl")
+
+    def _schema(self, exchange: Exchange) -> list[Finding]:
+        op = self.checker.operation(exchange.method, exchange.path.split("?", 1)[0])
+        if op is None or exchange.status is None:
+            return []
+        self.judged.add(SCHEMA_CLAUSE)
+        # An event stream's events are judged one by one as they pass.
+        body = b"" if op.template.endswith("/stream") and exchange.status == 200 else exchange.response_body
+        content_type = exchange.header("content-type") or ""
+        return [Finding(SCHEMA_CLAUSE, p) for p in self.checker.problems(op, exchange.status, content_type, body)]
+
+    def _status_object(self, body: dict[str, Any], job_id: str) -> list[Finding]:
+        """The suite's checks of one status answer (PRA-STA-001..013), where the suite is installed."""
+        try:
+            from contract_tests.praisonai.checks import check_status_object
+            from contract_tests.violation import ClauseViolation
+        except ImportError:  # the conformance extra (pytest) is not installed: the schema still judges
+            return []
+        self.judged.update({"PRA-STA-001", "PRA-STA-002", "PRA-STA-006", "PRA-STA-007", "PRA-STA-008",
+                            "PRA-STA-013"})
+        try:
+            check_status_object(body, job_id, self.profile)
+        except ClauseViolation as violation:
+            return [Finding(clause, violation.message) for clause in violation.clauses]
+        return []
+
+    def _saw(self, job_id: Any, status: Any, evidence: Evidence, source: str) -> list[Finding]:
+        if not isinstance(job_id, str) or not isinstance(status, str):
+            return []
+        self.judged.update(PRAISONAI_RUN.clauses.values())
+        return self.jobs.saw(job_id, status, evidence, source)
+
+    # -- stream events, as they pass -----------------------------------------------------------------------
+    def event(self, exchange: Exchange, text: str, evidence: Evidence) -> list[Finding]:
+        match = _RUN.search(exchange.path)
+        if match is None or match.group(2) != "/stream":
+            return []
+        status = self._event_status(text)
+        if status is None:
+            return []
+        return self._saw(match.group(1), status, evidence, f"GET {exchange.path} event")
+
+    def _event_status(self, text: str) -> str | None:
+        """The status an event says the job is in, if it says one."""
+        sse = read_event(text)
+        if sse is None or sse.data.strip() == "[DONE]":
+            return None
+        data = _json(sse.data.encode("utf-8"))
+        if not isinstance(data, dict):
+            return None
+        name = sse.event
+        # The pages' framing names the event inside the data (stream-run.mdx:24-43).
+        if "event" in data and name in ("message", str(data["event"])):
+            name, inner = str(data["event"]), data.get("data")
+            data = inner if isinstance(inner, dict) else {}
+        if name in ("status", "complete") and isinstance(data.get("status"), str):
+            return str(data["status"])
+        if name == "result":  # praisonai 4.7.19 router.py: sent once the job succeeded
+            return "succeeded"
+        if name == "error":
+            return GONE if "not found" in str(data.get("error", "")).lower() else "failed"
+        if name == "log" and str(data.get("message", "")).lower() == "job not found":
+            return GONE
+        return None
