@@ -118,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_proxy(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_proxy(commands: argparse._SubParsersAction[Parser]) -> None:
     from mockserver.proxy.app import APIS
     from mockserver.proxy.app import PROFILES as PROXY_PROFILES
 
