@@ -12,12 +12,10 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
-from mockserver.cassette import Exchange, redact
-from mockserver.journal import REDACTED, is_secret_header
+from mockserver.cassette import Exchange, redact, redact_query
 
-__all__ = ["Evidence", "Finding", "Violation", "ViolationLog", "evidence_of", "redact_query"]
+__all__ = ["Evidence", "Finding", "Violation", "ViolationLog", "evidence_of"]
 
 LOG = logging.getLogger("mockserver.proxy")
 _BODY_CHARS = 2000
@@ -46,15 +44,6 @@ class Violation:
     def to_json(self) -> dict[str, Any]:
         return {"id": self.number, "api": self.api, "clause": self.clause, "message": self.message,
                 "evidence": list(self.evidence)}
-
-
-def redact_query(query: str) -> str:
-    if not query:
-        return query
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if not any(is_secret_header(k) for k, _ in pairs):
-        return query
-    return urlencode([(k, REDACTED if is_secret_header(k) else v) for k, v in pairs])
 
 
 def _body(data: bytes, headers: list[tuple[str, str]]) -> str:

@@ -128,9 +128,10 @@ class Forwarder:
         the target's answer is closed too). Returns why it stopped early, or None."""
         pending = ""
         outcome: dict[str, str] = {}
+        ended = False  # once the last byte is on its way, a disconnect is the normal end
 
         async def copy(scope: anyio.CancelScope) -> None:
-            nonlocal pending
+            nonlocal pending, ended
             try:
                 async for chunk in response.aiter_raw():
                     chunks.append(chunk)
@@ -139,17 +140,20 @@ class Forwarder:
                         whole, pending = split_events(pending + chunk.decode("utf-8", "replace"))
                         for text in whole:
                             self._event(flight, text)
+                ended = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             except httpx.HTTPError as exc:
                 outcome["error"] = f"the target's answer broke off: {type(exc).__name__}: {exc}"
+                ended = True
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
             scope.cancel()
 
         async def watch(scope: anyio.CancelScope) -> None:
             while (await receive())["type"] != "http.disconnect":
                 pass
-            outcome["error"] = "the client went away before the answer ended"
-            scope.cancel()
+            if not ended:
+                outcome["error"] = "the client went away before the answer ended"
+                scope.cancel()
 
         async with anyio.create_task_group() as group:
             group.start_soon(copy, group.cancel_scope)
