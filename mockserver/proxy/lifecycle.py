@@ -37,7 +37,7 @@ class Tracker:
     def saw(self, subject: str, status: str, evidence: Evidence, source: str) -> list[Finding]:
         state = self._states.get(subject)
         if state is None:
-            if status in (GONE, REMOVED):
+            if status == GONE:
                 return []  # never seen: nothing to hold it to
             state = self._states[subject] = _State()
         if status == GONE and state.last is not None and state.last[0].status in self.lifecycle.terminal:
@@ -46,15 +46,11 @@ class Tracker:
         now = Observation(subject, status, self._step, source)
         before = sorted((s for s in (state.last, state.removed) if s is not None), key=lambda s: s[0].step)
         found = replay([obs for obs, _ in before] + [now], self.lifecycle)
-        earlier = {obs.step: ev for obs, ev in before}
         findings = []
         for v in found:
-            prior = max(earlier) if earlier else None
-            if v.rule == "returned" and state.removed is not None:
-                prior = state.removed[0].step
-            elif state.last is not None:
-                prior = state.last[0].step
-            findings.append(Finding(v.clause, v.message, earlier.get(prior) if prior is not None else None))
+            # The contradicted answer: the removal for "returned", else the last status seen.
+            prior = state.removed if v.rule == "returned" else state.last
+            findings.append(Finding(v.clause, v.message, prior[1] if prior is not None else None))
         if status == REMOVED:
             state.removed = (now, evidence)
         elif status == GONE or (state.removed is not None) or status not in self.lifecycle.rank:
