@@ -2,18 +2,21 @@
 
 Each exchange, once its answer has reached the client, is appended to the cassette (when recording)
 and read by the API's observer; each stream event is read as it passes. What the observer finds goes
-into the violation log with the exchanges as evidence. Checks run after the answer is sent, so they
-never delay the traffic; `settle()` waits for the ones under way.
+into the violation log with the exchanges as evidence. Checks run in one checker thread, in the order
+things passed, so they never delay the traffic; `settle()` waits for the ones under way.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import queue
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 from starlette.types import Receive, Scope, Send
 
@@ -29,6 +32,7 @@ __all__ = ["APIS", "PROFILES", "VIOLATIONS_PATH", "ProxyApp", "observer_for"]
 APIS = ("kinetica", "praisonai")
 PROFILES = ("impl", "docs")
 VIOLATIONS_PATH = CONTROL_PREFIX + "/violations"
+LOG = logging.getLogger("mockserver.proxy")
 
 
 def observer_for(api: str, profile: str) -> Observer:
@@ -74,12 +78,16 @@ class ProxyApp:
         self.exchanges = 0
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
-        self._busy = 0
+        self._busy = 0    # requests under way plus things queued for the checker
+        self._queued = 0  # things queued for the checker
         # No read deadline: an event stream may stay quiet between events for as long as it likes.
         self._timeout = httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=None)
         self._client: httpx.AsyncClient | None = None
         self._forwarder: Forwarder | None = None
         self._origin = time.monotonic()
+        self._queue: queue.SimpleQueue[tuple[int, Exchange, str | None] | None] = queue.SimpleQueue()
+        self._checker = threading.Thread(target=self._check, name=f"proxy-checks:{api}", daemon=True)
+        self._checker.start()
 
     # -- ASGI ---------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,9 +104,7 @@ class ProxyApp:
         try:
             await self._forward()(scope, receive, send)
         finally:
-            with self._lock:
-                self._busy -= 1
-                self._idle.notify_all()
+            self._done()
 
     def _forward(self) -> Forwarder:
         if self._forwarder is None:  # without a lifespan (an ASGI test transport): made on first use
@@ -124,6 +130,8 @@ class ProxyApp:
         if scope["method"] not in ("GET", "HEAD"):
             status, body = 405, json.dumps({"detail": "GET /_mock/violations lists them; nothing else"})
         else:
+            # What has ended is listed once checked; the checker is another thread, waited for in one.
+            await anyio.to_thread.run_sync(self.checked)
             status, body = 200, json.dumps(self.summary(), ensure_ascii=False)
         data = body.encode("utf-8")
         await send({"type": "http.response.start", "status": status,
@@ -132,33 +140,71 @@ class ProxyApp:
         await send({"type": "http.response.body", "body": data if scope["method"] != "HEAD" else b""})
 
     # -- what passes --------------------------------------------------------------------------------
+    # The event loop only queues what passed; one checker thread writes the cassette and runs the
+    # observer, in the order things passed, so that no check ever delays an answer or the next request.
     def _exchanged(self, flight: InFlight, exchange: Exchange) -> None:
-        if self.writer is not None:
-            self.writer.write(exchange)
-        evidence = evidence_of(flight.number, exchange)
-        with self._lock:
-            self.exchanges += 1
-            findings = self.observer.exchange(exchange, evidence)
-        for finding in findings:
-            self.violations.add(self.api, finding, evidence)
+        self._enqueue((flight.number, exchange, None))
 
     def _event(self, flight: InFlight, event: StreamEvent) -> None:
         so_far = Exchange(api=self.api, method=flight.method, path=flight.path, query=flight.query,
                           request_headers=flight.request_headers, request_body=flight.request_body,
                           status=flight.status, response_headers=flight.response_headers, response_body=b"",
-                          started=flight.started, duration=event.offset, events=tuple(flight.events))
-        evidence: Evidence = evidence_of(flight.number, so_far, event=event.text)
+                          started=flight.started, duration=event.offset)
+        self._enqueue((flight.number, so_far, event.text))
+
+    def _enqueue(self, item: tuple[int, Exchange, str | None]) -> None:
         with self._lock:
-            findings = self.observer.event(so_far, event.text, evidence)
+            self._busy += 1
+            self._queued += 1
+        self._queue.put(item)
+
+    def _check(self) -> None:
+        while (item := self._queue.get()) is not None:
+            number, exchange, event = item
+            try:
+                self._judge(number, exchange, event)
+            except Exception:  # a checker bug must not stop the checking of what follows
+                LOG.exception("checking exchange #%s failed", number)
+            finally:
+                with self._lock:
+                    self._queued -= 1
+                self._done()
+
+    def _judge(self, number: int, exchange: Exchange, event: str | None) -> None:
+        evidence: Evidence = evidence_of(number, exchange, event=event)
+        if event is None:
+            if self.writer is not None:
+                self.writer.write(exchange)
+            self.exchanges += 1
+            findings = self.observer.exchange(exchange, evidence)
+        else:
+            findings = self.observer.event(exchange, event, evidence)
         for finding in findings:
             self.violations.add(self.api, finding, evidence)
 
+    def _done(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._idle.notify_all()
+
     # -- reading ------------------------------------------------------------------------------------
     def settle(self, timeout: float = 5.0) -> bool:
-        """Wait until no exchange is under way (its checks done); False if some still are after `timeout`."""
+        """Wait until no exchange is under way and every check is done; False if some are still
+        pending after `timeout` seconds (an event stream still open, say)."""
         deadline = time.monotonic() + timeout
         with self._idle:
             while self._busy:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._idle.wait(left)
+        return True
+
+    def checked(self, timeout: float = 5.0) -> bool:
+        """Wait until every exchange that has ended is checked (those still under way are not waited for)."""
+        deadline = time.monotonic() + timeout
+        with self._idle:
+            while self._queued:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -171,5 +217,10 @@ class ProxyApp:
                 "count": len(items), "violations": [v.to_json() for v in items]}
 
     def close(self) -> None:
+        """Finish the checks under way, stop the checker and close the cassette."""
+        self.settle()
+        if self._checker.is_alive():
+            self._queue.put(None)
+            self._checker.join(5.0)
         if self.writer is not None:
             self.writer.close()

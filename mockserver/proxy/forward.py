@@ -11,6 +11,8 @@ it passes. An unreachable target is answered with 502 in the API's own error for
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +22,13 @@ import httpx
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver.cassette import Exchange, StreamEvent
+
+# httpcore asks `import sniffio` several times per request; anyio 4 no longer brings sniffio, and a
+# failed import is not remembered: each one searches all of sys.path again (~0.15 ms here, most of
+# what the proxy would add to a poll). Where sniffio is missing, remember its absence: httpcore then
+# takes asyncio, as it does when the import fails.
+if importlib.util.find_spec("sniffio") is None:
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 __all__ = ["HOP_BY_HOP", "ErrorAnswer", "Forwarder", "InFlight", "split_events"]
 
@@ -124,8 +133,23 @@ class Forwarder:
 
     async def _pass_body(self, flight: InFlight, response: httpx.Response, chunks: list[bytes],
                          streaming: bool, receive: Receive, send: Send) -> str | None:
-        """Copy the answer's bytes to the client until its end, or until the client goes away (then
-        the target's answer is closed too). Returns why it stopped early, or None."""
+        """Copy the answer's bytes to the client until its end. Returns why it stopped early, or None."""
+        if streaming:
+            return await self._pass_stream(flight, response, chunks, receive, send)
+        try:
+            async for chunk in response.aiter_raw():
+                chunks.append(chunk)
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            return None
+        except httpx.HTTPError as exc:
+            return f"the target's answer broke off: {type(exc).__name__}: {exc}"
+        finally:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    async def _pass_stream(self, flight: InFlight, response: httpx.Response, chunks: list[bytes],
+                           receive: Receive, send: Send) -> str | None:
+        """An event stream: each event handed on as it passes, and the target's answer closed as soon
+        as the client goes away (a stream may otherwise last as long as the run)."""
         pending = ""
         outcome: dict[str, str] = {}
         ended = False  # once the last byte is on its way, a disconnect is the normal end
@@ -136,16 +160,13 @@ class Forwarder:
                 async for chunk in response.aiter_raw():
                     chunks.append(chunk)
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    if streaming:
-                        whole, pending = split_events(pending + chunk.decode("utf-8", "replace"))
-                        for text in whole:
-                            self._event(flight, text)
-                ended = True
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                    whole, pending = split_events(pending + chunk.decode("utf-8", "replace"))
+                    for text in whole:
+                        self._event(flight, text)
             except httpx.HTTPError as exc:
                 outcome["error"] = f"the target's answer broke off: {type(exc).__name__}: {exc}"
-                ended = True
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            ended = True
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
             scope.cancel()
 
         async def watch(scope: anyio.CancelScope) -> None:

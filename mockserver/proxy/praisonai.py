@@ -5,6 +5,7 @@ the events of a stream as they arrive."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -39,6 +40,10 @@ class PraisonAIObserver:
         self.checker = ResponseChecker(document(profile))
         self.jobs = Tracker(PRAISONAI_RUN)
         self.judged: set[str] = set()
+        # The same answer bytes always get the same verdict: a poll of a finished job is held to the
+        # schema once (the lifecycle is still followed on every answer).
+        self._schema_of = functools.lru_cache(maxsize=256)(self._judge_schema)
+        self._status_of = functools.lru_cache(maxsize=256)(self._judge_status_object)
 
     # -- whole exchanges ------------------------------------------------------------------------------
     def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]:
@@ -61,7 +66,7 @@ class PraisonAIObserver:
                 if exchange.status == 404:
                     found += self._saw(job_id, GONE, evidence, source)
                 elif exchange.status == 200 and isinstance(body, dict):
-                    found += self._status_object(body, job_id)
+                    found += self._status_object(exchange.response_body, job_id)
                     found += self._saw(job_id, body.get("status"), evidence, source)
             elif exchange.status == 200 and isinstance(body, dict) and self._says_status(exchange.method, suffix):
                 found += self._saw(job_id, body.get("status"), evidence, source)
@@ -75,29 +80,41 @@ class PraisonAIObserver:
             (method, suffix) == ("POST", "/cancel") and self.profile == "impl")
 
     def _schema(self, exchange: Exchange) -> list[Finding]:
-        op = self.checker.operation(exchange.method, exchange.path.split("?", 1)[0])
-        if op is None or exchange.status is None:
+        if exchange.status is None:
             return []
+        return list(self._schema_of(exchange.method, exchange.path.split("?", 1)[0], exchange.status,
+                                    exchange.header("content-type") or "", exchange.response_body))
+
+    def _judge_schema(self, method: str, path: str, status: int, content_type: str,
+                      body: bytes) -> tuple[Finding, ...]:
+        op = self.checker.operation(method, path)
+        if op is None:
+            return ()
         self.judged.add(SCHEMA_CLAUSE)
         # An event stream's events are judged one by one as they pass.
-        body = b"" if op.template.endswith("/stream") and exchange.status == 200 else exchange.response_body
-        content_type = exchange.header("content-type") or ""
-        return [Finding(SCHEMA_CLAUSE, p) for p in self.checker.problems(op, exchange.status, content_type, body)]
+        body = b"" if op.template.endswith("/stream") and status == 200 else body
+        return tuple(Finding(SCHEMA_CLAUSE, p) for p in self.checker.problems(op, status, content_type, body))
 
-    def _status_object(self, body: dict[str, Any], job_id: str) -> list[Finding]:
+    def _status_object(self, raw: bytes, job_id: str) -> list[Finding]:
+        return list(self._status_of(raw, job_id))
+
+    def _judge_status_object(self, raw: bytes, job_id: str) -> tuple[Finding, ...]:
         """The suite's checks of one status answer (PRA-STA-001..013), where the suite is installed."""
+        body = _json(raw)
+        if not isinstance(body, dict):
+            return ()
         try:
             from contract_tests.praisonai.checks import check_status_object
             from contract_tests.violation import ClauseViolation
         except ImportError:  # the conformance extra (pytest) is not installed: the schema still judges
-            return []
+            return ()
         self.judged.update({"PRA-STA-001", "PRA-STA-002", "PRA-STA-006", "PRA-STA-007", "PRA-STA-008",
                             "PRA-STA-013"})
         try:
             check_status_object(body, job_id, self.profile)
         except ClauseViolation as violation:
-            return [Finding(clause, violation.message) for clause in violation.clauses]
-        return []
+            return tuple(Finding(clause, violation.message) for clause in violation.clauses)
+        return ()
 
     def _saw(self, job_id: Any, status: Any, evidence: Evidence, source: str) -> list[Finding]:
         if not isinstance(job_id, str) or not isinstance(status, str):
