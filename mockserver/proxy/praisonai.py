@@ -15,7 +15,7 @@ from mockserver.cassette import Exchange
 from mockserver.praisonai.openapi_profile import document
 from mockserver.proxy.findings import Evidence, Finding
 from mockserver.proxy.lifecycle import Tracker
-from mockserver.proxy.observer import read_event
+from mockserver.proxy.observer import read_event, require_sse_reader
 from mockserver.proxy.openapi_check import ResponseChecker
 
 __all__ = ["PraisonAIObserver"]
@@ -36,6 +36,7 @@ class PraisonAIObserver:
     api = "praisonai"
 
     def __init__(self, profile: str = "impl") -> None:
+        require_sse_reader()
         self.profile = profile
         self.checker = ResponseChecker(document(profile))
         self.jobs = Tracker(PRAISONAI_RUN)

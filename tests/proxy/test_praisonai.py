@@ -159,3 +159,35 @@ def test_credentials_appear_nowhere_the_proxy_writes(tmp_path: Path) -> None:
     for text in written:
         assert token not in text and key not in text
     assert "REDACTED" in listed
+
+
+def test_the_docs_profile_holds_a_docs_server_to_the_pages() -> None:
+    with MockServer(apis=("praisonai",), frozen_clock=True, profile="docs") as mock, \
+            Proxy(api="praisonai", target=mock.urls["praisonai"], profile="docs") as proxy, \
+            httpx.Client(base_url=proxy.url) as client:
+        kept = client.post(RUNS, json={"prompt": "documented"}).json()["job_id"]
+        dropped = client.post(RUNS, json={"prompt": "cancelled"}).json()["job_id"]
+        assert client.post(f"{RUNS}/{dropped}/cancel").status_code == 200
+        mock.clock.advance(0.5)
+        framed: list[str] = []
+        opened = threading.Event()
+
+        def read() -> None:  # the pages' framing: a finished job has no stream, so read it while it runs
+            with httpx.stream("GET", f"{proxy.url}{RUNS}/{kept}/stream", timeout=10) as stream:
+                for line in stream.iter_lines():
+                    opened.set()
+                    if line.startswith("data:"):
+                        framed.append(line)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        assert opened.wait(10)
+        mock.clock.advance(60)
+        reader.join(10)
+        assert framed[-1] == "data: [DONE]" and '"complete"' in framed[-2]
+        client.get(f"{RUNS}/{kept}")
+        client.get(f"{RUNS}/{kept}/result")
+        client.get(RUNS, params={"page_size": 10})
+        assert client.delete(f"{RUNS}/{dropped}").status_code in (200, 204)
+        assert proxy.violations() == [], [v.to_json() for v in proxy.violations()]
+        assert "PRA-STA-014" in proxy.app.observer.judged
