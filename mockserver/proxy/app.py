@@ -8,6 +8,7 @@ things passed, so they never delay the traffic; `settle()` waits for the ones un
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import queue
@@ -59,6 +60,18 @@ def error_answer(api: str) -> Any:
         return 502, [("content-type", "application/json")], json.dumps({"detail": reason}).encode("utf-8")
 
     return kinetica if api == "kinetica" else praisonai
+
+
+def _decoded(exchange: Exchange) -> Exchange:
+    """The exchange with its answer's Content-Encoding undone (httpx's decoders), for the checks."""
+    if not exchange.response_body or exchange.header("content-encoding") in (None, "", "identity"):
+        return exchange
+    try:
+        body = httpx.Response(exchange.status or 200, headers=exchange.response_headers,
+                              content=exchange.response_body).content
+    except httpx.DecodingError:
+        return exchange  # judged as it came: a body that does not decode is the server's to answer for
+    return dataclasses.replace(exchange, response_body=body)
 
 
 class ProxyApp:
@@ -171,11 +184,13 @@ class ProxyApp:
                 self._done()
 
     def _judge(self, number: int, exchange: Exchange, event: str | None) -> None:
-        evidence: Evidence = evidence_of(number, exchange, event=event)
         if event is None:
             if self.writer is not None:
-                self.writer.write(exchange)
+                self.writer.write(exchange)  # the bytes as they went, compressed or not
             self.exchanges += 1
+            exchange = _decoded(exchange)
+        evidence: Evidence = evidence_of(number, exchange, event=event)
+        if event is None:
             findings = self.observer.exchange(exchange, evidence)
         else:
             findings = self.observer.event(exchange, event, evidence)
