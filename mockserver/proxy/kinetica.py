@@ -26,6 +26,8 @@ WRAPPER_CLAUSE = "KIN-WIRE-001"
 SCHEMA_CLAUSE = "KIN-OAS-001"
 REFUSAL_CLAUSE = "KIN-WIRE-009"
 WRAPPER_KEYS = ("status", "message", "data_type", "data", "data_str")
+STATUS_VALUES_CLAUSE = "KIN-SPS-012"
+JOB_STATUS_CLAUSE = "KIN-JOB-003"
 TRUE = "true"
 
 
@@ -70,6 +72,9 @@ class KineticaObserver:
             found += self._statuses(request, data, evidence)
         elif endpoint == "/get/job" and isinstance(data.get("job_status"), str):
             self.judged.update(KINETICA_JOB.clauses.values())
+            if data["job_status"] not in KINETICA_JOB.rank:
+                found.append(Finding(JOB_STATUS_CLAUSE, f"expected job_status among {sorted(KINETICA_JOB.rank)}; "
+                                                        f"got {data['job_status']!r}"))
             found += self.jobs.saw(str(request.get("job_id")), data["job_status"], evidence, "/get/job")
         elif endpoint == "/delete/proc":
             gone = [r for r, (proc, _) in self.run_procs.items() if proc == request.get("proc_name")]
@@ -121,8 +126,13 @@ class KineticaObserver:
         per_segment = data.get("statuses") or {}
         procs = data.get("proc_names") or {}
         source = "/show/proc/status"
+        self.judged.add(STATUS_VALUES_CLAUSE)
         for run_id, status in overall.items():
             segments = per_segment.get(run_id) or {}
+            odd = sorted({str(v) for v in (status, *segments.values())} - set(KINETICA_RUN.rank))
+            if odd:
+                found.append(Finding(STATUS_VALUES_CLAUSE, f"run {run_id}: expected statuses among "
+                                                           f"{sorted(KINETICA_RUN.rank)}; got {odd}"))
             known = self.run_procs.get(run_id)
             self.run_procs[run_id] = (str(procs.get(run_id, known[0] if known else "")),
                                       frozenset(segments) | (known[1] if known else frozenset()))

@@ -23,6 +23,7 @@ __all__ = ["PraisonAIObserver"]
 RUNS = "/api/v1/runs"
 _RUN = re.compile(r"/api/v1/runs/([^/?]+)(/cancel|/result|/stream)?$")
 SCHEMA_CLAUSE = "PRA-OAS-001"
+IMPL_FIELDS_CLAUSE = "PRA-STA-016I"
 
 
 def _json(body: bytes) -> Any:
@@ -105,17 +106,25 @@ class PraisonAIObserver:
         if not isinstance(body, dict):
             return ()
         try:
-            from contract_tests.praisonai.checks import check_status_object
-            from contract_tests.violation import ClauseViolation
+            from contract_tests.praisonai.checks import check_impl_fields, check_status_object
+            from contract_tests.violation import ClauseViolation, checking
         except ImportError:  # the conformance extra (pytest) is not installed: the schema still judges
             return ()
         self.judged.update({"PRA-STA-001", "PRA-STA-002", "PRA-STA-006", "PRA-STA-007", "PRA-STA-008",
                             "PRA-STA-013"})
+        found: list[Finding] = []
         try:
             check_status_object(body, job_id, self.profile)
         except ClauseViolation as violation:
-            return tuple(Finding(clause, violation.message) for clause in violation.clauses)
-        return ()
+            found += [Finding(clause, violation.message) for clause in violation.clauses]
+        if self.profile == "impl":  # the reference's every-key-in-every-state form
+            self.judged.add(IMPL_FIELDS_CLAUSE)
+            try:
+                with checking(IMPL_FIELDS_CLAUSE):
+                    check_impl_fields(body)
+            except ClauseViolation as violation:
+                found.append(Finding(IMPL_FIELDS_CLAUSE, violation.message))
+        return tuple(found)
 
     def _saw(self, job_id: Any, status: Any, evidence: Evidence, source: str) -> list[Finding]:
         if not isinstance(job_id, str) or not isinstance(status, str):
