@@ -37,6 +37,9 @@ __all__ = ["HOP_BY_HOP", "ErrorAnswer", "Forwarder", "InFlight", "split_events"]
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
                         "trailer", "transfer-encoding", "upgrade", "proxy-connection", "content-length"})
 
+# A pooled connection found closed when the request went on it, before any answer began.
+STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
 # (reason, request Content-Type) -> (status, headers, body) in the API's own error format.
 ErrorAnswer = Callable[[str, str | None], tuple[int, list[tuple[str, str]], bytes]]
 
@@ -109,7 +112,13 @@ class Forwarder:
         forwarded = [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP]
         request = httpx.Request(flight.method, url, headers=forwarded, content=body)
         try:
-            response = await self.client.send(request, stream=True)
+            try:
+                response = await self.client.send(request, stream=True)
+            except STALE_CONNECTION:
+                # A kept-alive connection of the proxy's pool that the target had closed (its idle
+                # timeout, or a failed answer on it): the target never answered on it, so the request
+                # goes once more on a fresh connection, as the client's own connection would have.
+                response = await self.client.send(request, stream=True)
         except httpx.HTTPError as exc:
             await self._unreachable(flight, exc, send)
             return

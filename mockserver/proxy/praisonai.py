@@ -23,6 +23,9 @@ __all__ = ["PraisonAIObserver"]
 RUNS = "/api/v1/runs"
 _RUN = re.compile(r"/api/v1/runs/([^/?]+)(/cancel|/result|/stream)?$")
 SCHEMA_CLAUSE = "PRA-OAS-001"
+SSE_TYPE_CLAUSE = "PRA-SSE-001"
+SSE_END_CLAUSE = "PRA-SSE-003"
+PROGRESS_CLAUSE = "PRA-SSE-006"
 IMPL_FIELDS_CLAUSE = "PRA-STA-016I"
 
 
@@ -74,6 +77,8 @@ class PraisonAIObserver:
                 found += self._saw(job_id, body.get("status"), evidence, source)
             elif exchange.method == "DELETE" and not suffix and exchange.status == 204:
                 found += self._saw(job_id, REMOVED, evidence, source)
+            elif exchange.method == "GET" and suffix == "/stream" and exchange.status == 200:
+                found += self._stream_end(exchange)
         return found
 
     def _says_status(self, method: str, suffix: str) -> bool:
@@ -137,30 +142,67 @@ class PraisonAIObserver:
         match = _RUN.search(exchange.path)
         if match is None or match.group(2) != "/stream":
             return []
-        status = self._event_status(text)
-        if status is None:
+        read = _read(text)
+        if read is None:
             return []
-        return self._saw(match.group(1), status, evidence, f"GET {exchange.path} event")
+        name, data = read
+        found: list[Finding] = []
+        if name == "progress":
+            self.judged.add(PROGRESS_CLAUSE)
+            pct = data.get("percentage")
+            if not (isinstance(pct, int | float) and not isinstance(pct, bool) and 0 <= pct <= 100):
+                found.append(Finding(PROGRESS_CLAUSE, f"expected a progress percentage in 0..100; got {pct!r}"))
+        status = _status_said(name, data)
+        if status is not None:
+            found += self._saw(match.group(1), status, evidence, f"GET {exchange.path} event")
+        return found
 
-    def _event_status(self, text: str) -> str | None:
-        """The status an event says the job is in, if it says one."""
-        sse = read_event(text)
-        if sse is None or sse.data.strip() == "[DONE]":
-            return None
-        data = _json(sse.data.encode("utf-8"))
-        if not isinstance(data, dict):
-            return None
-        name = sse.event
-        # The pages' framing names the event inside the data (stream-run.mdx:24-43).
-        if "event" in data and name in ("message", str(data["event"])):
-            name, inner = str(data["event"]), data.get("data")
-            data = inner if isinstance(inner, dict) else {}
-        if name in ("status", "complete") and isinstance(data.get("status"), str):
-            return str(data["status"])
-        if name == "result":  # praisonai 4.7.19 router.py: sent once the job succeeded
-            return "succeeded"
-        if name == "error":
-            return GONE if "not found" in str(data.get("error", "")).lower() else "failed"
-        if name == "log" and str(data.get("message", "")).lower() == "job not found":
-            return GONE
+    def _stream_end(self, exchange: Exchange) -> list[Finding]:
+        """PRA-SSE-001 and, for a stream that ran to its end, PRA-SSE-003's one terminal event."""
+        content_type = exchange.header("content-type") or ""
+        self.judged.add(SSE_TYPE_CLAUSE)
+        if not content_type.startswith("text/event-stream"):
+            return [Finding(SSE_TYPE_CLAUSE, f"expected the stream as text/event-stream; got {content_type!r}")]
+        if exchange.error is not None:
+            return []  # cut short (the client left, the target broke off): no end to judge
+        said = [_status_said(*read) for e in exchange.events if (read := _read(e.text)) is not None]
+        if GONE in said:
+            return []  # the job went away (deleted) while streamed: no terminal event is owed
+        ends = [e for e in exchange.events if (read := _read(e.text)) is not None and read[0] in TERMINAL_EVENTS]
+        self.judged.add(SSE_END_CLAUSE)
+        if len(ends) != 1:
+            return [Finding(SSE_END_CLAUSE, f"expected the stream to end after exactly one terminal event; got "
+                                            f"{len(ends)}: {[e.text.strip() for e in ends][:3]}")]
+        return []
+
+
+# Terminal events: praisonai 4.7.19 router.py:306-351 (result, error, cancelled); the pages'
+# 'complete' (stream-run.mdx:33). An 'error' saying the job is not found is no end of the job.
+TERMINAL_EVENTS = frozenset({"result", "error", "cancelled", "complete"})
+
+
+def _read(text: str) -> tuple[str, dict[str, Any]] | None:
+    """An event's name and JSON object, in either framing; None for comments, [DONE] and non-objects."""
+    sse = read_event(text)
+    if sse is None or sse.data.strip() == "[DONE]":
         return None
+    data = _json(sse.data.encode("utf-8"))
+    if not isinstance(data, dict):
+        return None
+    name = sse.event
+    # The pages' framing names the event inside the data (stream-run.mdx:24-43).
+    if "event" in data and name in ("message", str(data["event"])):
+        name, inner = str(data["event"]), data.get("data")
+        data = inner if isinstance(inner, dict) else {}
+    if name == "error" and "not found" in str(data.get("error", "")).lower():
+        name = "gone"
+    if name == "log" and str(data.get("message", "")).lower() == "job not found":
+        name = "gone"
+    return name, data
+
+
+def _status_said(name: str, data: dict[str, Any]) -> str | None:
+    """The status an event says the job is in, if it says one."""
+    if name in ("status", "complete") and isinstance(data.get("status"), str):
+        return str(data["status"])
+    return {"result": "succeeded", "error": "failed", "cancelled": "cancelled", "gone": GONE}.get(name)

@@ -5,6 +5,7 @@ profile the latitude belongs to."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import httpx
@@ -45,7 +46,29 @@ def kinetica_session(db: Any, advance: Any) -> None:
     db.show_proc_status("", {})
 
 
+def stream_while_it_runs(client: httpx.Client, job_id: str, advance: Any) -> list[str]:
+    """Read a job's stream in a thread while the clock takes the job to its end; its lines."""
+    lines: list[str] = []
+    opened = threading.Event()
+
+    def read() -> None:
+        with httpx.stream("GET", f"{client.base_url}{RUNS}/{job_id}/stream", timeout=10) as response:
+            opened.set()
+            lines.extend(response.iter_lines())
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    assert opened.wait(10)
+    advance(60)
+    reader.join(10)
+    assert not reader.is_alive()
+    return lines
+
+
 def praisonai_session(client: httpx.Client, advance: Any) -> None:
+    streamed = client.post(RUNS, json={"prompt": "s"}).json()["job_id"]
+    advance(0.5)
+    stream_while_it_runs(client, streamed, advance)
     ran = client.post(RUNS, json={"prompt": "a"}).json()["job_id"]
     cancelled = client.post(RUNS, json={"prompt": "b"}).json()["job_id"]
     failed = client.post(RUNS, json={"prompt": "c", "config": {"mock_fail": "boom"}}).json()["job_id"]
