@@ -97,7 +97,6 @@ class ProxyApp:
         self._timeout = httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=None)
         self._client: httpx.AsyncClient | None = None
         self._forwarder: Forwarder | None = None
-        self._origin = time.monotonic()
         self._queue: queue.SimpleQueue[tuple[int, Exchange, str | None] | None] = queue.SimpleQueue()
         self._checker = threading.Thread(target=self._check, name=f"proxy-checks:{api}", daemon=True)
         self._checker.start()
@@ -124,7 +123,7 @@ class ProxyApp:
             self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False)
             self._forwarder = Forwarder(self.target, self._client, api=self.api,
                                         error_answer=error_answer(self.api), on_exchange=self._exchanged,
-                                        on_event=self._event, origin=self._origin)
+                                        on_event=self._event)
         return self._forwarder
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

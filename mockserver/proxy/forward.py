@@ -54,7 +54,7 @@ class InFlight:
     query: str
     request_headers: list[tuple[str, str]]
     request_body: bytes
-    started: float  # seconds since the proxy started
+    started: float  # seconds since the first exchange began
     began: float    # time.monotonic() at the start
     number: int = 0  # the exchange's number in this proxy, from 1
     status: int | None = None
@@ -82,8 +82,7 @@ class Forwarder:
 
     def __init__(self, target: str, client: httpx.AsyncClient, *, api: str, error_answer: ErrorAnswer,
                  on_exchange: Callable[[InFlight, Exchange], None],
-                 on_event: Callable[[InFlight, StreamEvent], None] | None = None,
-                 origin: float | None = None) -> None:
+                 on_event: Callable[[InFlight, StreamEvent], None] | None = None) -> None:
         self.target = target.rstrip("/")
         self._base = httpx.URL(self.target)
         self._prefix = self._base.raw_path.rstrip(b"/")
@@ -92,7 +91,7 @@ class Forwarder:
         self.error_answer = error_answer
         self.on_exchange = on_exchange
         self.on_event = on_event
-        self.origin = time.monotonic() if origin is None else origin
+        self.origin: float | None = None  # when the first exchange began: cassette times count from it
         self._count = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -101,6 +100,8 @@ class Forwarder:
         body = await _read_body(receive)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         began = time.monotonic()
+        if self.origin is None:
+            self.origin = began
         self._count += 1  # one event loop: no lock needed
         flight = InFlight(self.api, scope["method"], scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
                           scope.get("query_string", b"").decode("latin-1"), headers, body, began - self.origin, began,

@@ -73,6 +73,8 @@ def test_gpudb_lifecycle_through_the_proxy_has_no_violation(mock_server: MockSer
     status_calls = [e for e in recorded if e.path.endswith("/show/proc/status")]
     assert status_calls and all(e.header("content-type", response=False) == media for e in status_calls)
     assert all(e.status == 200 and e.duration >= 0 for e in recorded)
+    starts = [e.started for e in recorded]
+    assert starts[0] == 0.0 and starts == sorted(starts) and starts[-1] > 0  # from the first exchange
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)
