@@ -12,7 +12,8 @@
   HTML conformance reports from that.
 - Fixtures for users' own CI: `kinetica_mock` and `praisonai_mock`, a running mock (`.url`,
   `.clock`, `.scenario`, `.journal`, `.faults`, `.reset()`, `.mock`) with fresh state per test; one
-  server per session and per pytest-xdist worker (each on its own free port).
+  server per session and per pytest-xdist worker (each on its own free port). `contract_proxy`, a
+  factory of validating, recording proxies in front of any server (`mockserver.proxy.Proxy`).
 - `@checking(...)` (contract_tests.violation) pins a failed assertion on the clauses it is about;
   the test's other clauses are then reported "not reached" rather than failed.
 """
@@ -254,6 +255,25 @@ def _api_fixtures(api: str) -> dict[str, Callable[..., Any]]:
 # Names only: the APIs themselves are imported when a fixture or the suite first needs one.
 for _api in apis.names(distributions=False):
     globals().update(_api_fixtures(_api))
+
+
+@pytest.fixture
+def contract_proxy() -> Iterator[Callable[..., Any]]:
+    """A factory of validating, recording proxies (`mockserver.proxy.Proxy`), each stopped after the
+    test: `proxy = contract_proxy(api="praisonai", target=url)`, then point the client at `proxy.url`
+    and assert `proxy.violations() == []`. Keyword arguments as `Proxy` takes them (profile, record)."""
+    from mockserver.proxy import Proxy
+
+    started: list[Proxy] = []
+
+    def make(*, api: str, target: str, **options: Any) -> Proxy:
+        proxy = Proxy(api=api, target=target, **options).start()
+        started.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in started:
+        proxy.stop()
 
 
 # -- outcomes per clause ---------------------------------------------------------------------------

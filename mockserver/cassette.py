@@ -5,7 +5,7 @@ Written by the proxy (`mockserver proxy --record FILE`) and read by the replay (
 cut short by a crash still holds every exchange that finished. Bodies are kept whole: text when the
 content type is textual and the bytes are UTF-8, base64 otherwise (Kinetica's Avro). An event stream
 keeps each event with its offset from the request's start, so a replay can pace it. Credentials are
-redacted before anything is written.
+redacted before anything is written (secret headers, and secret-looking query parameters).
 
 Times: `started` is seconds since the cassette's first exchange began (wall clock of the recorder),
 `duration` the seconds until the last byte of the answer; event offsets are seconds since `started`.
@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import parse_qsl, urlencode
 
 from mockserver.journal import REDACTED, is_secret_header
 
@@ -67,7 +68,7 @@ class Exchange:
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
-            "api": self.api, "method": self.method, "path": self.path, "query": self.query,
+            "api": self.api, "method": self.method, "path": self.path, "query": redact_query(self.query),
             "request_headers": [[k, v] for k, v in redact(self.request_headers)],
             "status": self.status,
             "response_headers": [[k, v] for k, v in redact(self.response_headers)],
@@ -98,6 +99,16 @@ class Exchange:
 
 def redact(headers: Headers) -> Headers:
     return [(k, REDACTED if is_secret_header(k) else v) for k, v in headers]
+
+
+def redact_query(query: str) -> str:
+    """The query with the values of secret-looking parameters (api_key=..., token=...) redacted."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(is_secret_header(k) for k, _ in pairs):
+        return query  # untouched, byte for byte
+    return urlencode([(k, REDACTED if is_secret_header(k) else v) for k, v in pairs])
 
 
 def _body_json(side: str, body: bytes, content_type: str | None) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""`mockserver serve` (every API on its client's default port), `mockserver presets`,
+"""`mockserver serve` (every API on its client's default port), `mockserver proxy`, `mockserver presets`,
 `mockserver misbehaviours` and `mockserver schemas generate`.
 
 Every usage mistake is one line on stderr and exit code 2 (`mockserver.cli_parser.Parser`), never a
@@ -94,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
                             f"{', '.join(LOG_LEVELS)} (default: warning)")
     serve.set_defaults(handler=_serve)
 
+    _add_proxy(commands)
+
     presets = commands.add_parser("presets", help="list the scenario presets, one line each",
                                   description="List the scenario presets `--scenario NAME` accepts "
                                               "(YAML files under fixtures/), one line each.")
@@ -114,6 +116,113 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", type=Path, required=True, metavar="DIR", help="where schemas go")
     generate.set_defaults(handler=_generate)
     return parser
+
+
+def _add_proxy(commands: argparse._SubParsersAction[Parser]) -> None:
+    from mockserver.proxy.app import APIS
+    from mockserver.proxy.app import PROFILES as PROXY_PROFILES
+
+    proxy = commands.add_parser(
+        "proxy", help="stand between a client and a live server: check and record the traffic",
+        description="Forward every request unchanged to --target and stream its answers back, checking "
+                    "each exchange against the contract (schemas; per run and per job the lifecycle "
+                    "clauses a passive observer can judge). Violations are logged as they happen and "
+                    "listed at GET /_mock/violations on the proxy's port.",
+        epilog="Exit codes: 0 stopped normally, 1 stopped with violations seen and --fail-on-violation, "
+               "2 a usage mistake (said in one line).")
+    proxy.add_argument("--api", choices=APIS, required=True, help="which API the target speaks")
+    proxy.add_argument("--target", required=True, metavar="URL", type=target_url,
+                       help="the server to forward to, e.g. http://127.0.0.1:9191")
+    proxy.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    proxy.add_argument("--port", type=port_number, default=0,
+                       help="port to listen on, 0 to 65535 (default: 0, any free one; the URL is printed)")
+    proxy.add_argument("--profile", choices=PROXY_PROFILES, default="impl",
+                       help="the contract to hold PraisonAI to: impl (praisonai 4.7.19) or docs (the pages)")
+    proxy.add_argument("--record", type=Path, metavar="FILE",
+                       help="write every exchange, with its timing, to this cassette (JSON lines)")
+    proxy.add_argument("--report", type=Path, metavar="DIR",
+                       help="on stop, write the conformance report (conformance.md/.html/.json) here")
+    proxy.add_argument("--fail-on-violation", action="store_true",
+                       help="exit 1 when stopped (SIGINT/SIGTERM) if any violation was seen")
+    proxy.add_argument("--log-level", default="warning", choices=LOG_LEVELS,
+                       help=f"how much the server (uvicorn) logs on stderr: {', '.join(LOG_LEVELS)} "
+                            "(default: warning; violations are always logged)")
+    proxy.set_defaults(handler=_proxy)
+
+
+def target_url(text: str) -> str:
+    import httpx
+
+    try:
+        url = httpx.URL(text)
+    except (httpx.InvalidURL, TypeError):
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        raise argparse.ArgumentTypeError(f"expected an http:// or https:// URL with a host; got {text!r}")
+    return text
+
+
+def _proxy(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.proxy.app import ProxyApp
+    from mockserver.server import bind
+
+    try:
+        app = ProxyApp(args.api, args.target, profile=args.profile, record=args.record)
+    except OSError as exc:
+        return _fail(f"--record: {exc.filename or args.record}: {exc.strerror or exc}")
+    except ValueError as exc:
+        return _fail(str(exc))
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        app.close()
+        hint = "--port chooses another port; 0 any free one" if exc.errno == errno.EADDRINUSE else \
+            "--host: an address of this machine, e.g. 127.0.0.1"
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc} ({hint})")
+    _log_violations()
+    host, port = sock.getsockname()[:2]
+    print(f"proxy ({args.api}, profile {args.profile}): http://{host}:{port} -> {app.target}  "
+          f"(violations: http://{host}:{port}/_mock/violations)", flush=True)
+    if args.record is not None:
+        print(f"recording to {args.record}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", access_log=False,
+                                           timeout_graceful_shutdown=3))
+    stopped: list[int] = []
+    # uvicorn stops on SIGINT/SIGTERM and then raises the signal again for the handler it found:
+    # this one, so that stopping is a normal end and the report still gets written.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda number, frame: stopped.append(number))
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+        app.close()
+    app.settle(1.0)
+    found = app.violations.all()
+    print(f"proxy stopped: {app.exchanges} exchange(s), {len(found)} violation(s)", file=sys.stderr, flush=True)
+    if args.report is not None:
+        from mockserver.proxy.report import write_proxy_report
+
+        try:
+            written = write_proxy_report(args.report, api=args.api, profile=args.profile, target=app.target,
+                                         violations=found, judged=set(app.observer.judged))
+        except OSError as exc:
+            return _fail(f"--report: {exc.filename or args.report}: {exc.strerror or exc}")
+        print(f"report: {written['markdown']}", file=sys.stderr, flush=True)
+    return 1 if found and args.fail_on_violation else 0
+
+
+def _log_violations() -> None:
+    """Each violation the proxy finds, one line on stderr as it is found."""
+    logger = logging.getLogger("mockserver.proxy")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("mockserver proxy: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
 
 
 def _serve(args: argparse.Namespace) -> int:

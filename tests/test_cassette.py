@@ -53,3 +53,17 @@ def test_a_cassette_cut_short_keeps_its_whole_lines_and_a_bad_line_is_named(tmp_
     path.write_text('{"not": "a cassette"}\n')
     with pytest.raises(CassetteError, match=r"c.jsonl:1: not a version-1 cassette header"):
         read_cassette(path)
+
+
+def test_secret_query_parameters_are_redacted_and_other_queries_kept_byte_for_byte(tmp_path: Path) -> None:
+    plain = Exchange("praisonai", "GET", "/api/v1/runs", "status=running&page_size=5&x=a%20b", [], b"", 200, [],
+                     b"", 0.0, 0.1)
+    secret = Exchange("praisonai", "GET", "/api/v1/runs/x", "api_key=k3y&page=1", [], b"", 200, [], b"", 0.2, 0.1)
+    path = tmp_path / "q.jsonl"
+    with CassetteWriter(path, apis=("praisonai",)) as writer:
+        writer.write(plain)
+        writer.write(secret)
+    assert "k3y" not in path.read_text()
+    first, second = read_cassette(path).exchanges
+    assert first.query == plain.query
+    assert second.query == "api_key=REDACTED&page=1"

@@ -1,0 +1,93 @@
+"""Forwarding on its own: what the target receives is what the client sent, what the client receives
+is what the target answered, compressed answers included; an unreachable target is a 502 in the
+API's own format."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from mockserver.cassette import read_cassette
+from mockserver.proxy import Proxy
+from tests.proxy.conftest import served
+
+ANSWER = gzip.compress(json.dumps({"job_id": "j1", "status": "queued"}).encode())
+
+
+class Echo:
+    """Keeps each request as it arrived; answers with fixed bytes and headers."""
+
+    def __init__(self) -> None:
+        self.seen: list[dict[str, object]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.seen.append({"method": scope["method"], "raw_path": scope["raw_path"],
+                          "query": scope["query_string"], "headers": scope["headers"], "body": body})
+        await send({"type": "http.response.start", "status": 418, "headers": [
+            (b"content-type", b"application/json"), (b"content-encoding", b"gzip"),
+            (b"x-answer", b"one"), (b"x-answer", b"two"), (b"set-cookie", b"session=abc")]})
+        await send({"type": "http.response.body", "body": ANSWER})
+
+
+def test_the_request_and_the_answer_pass_unchanged(tmp_path: Path) -> None:
+    echo = Echo()
+    body = b"\x00\xffnot json at all"
+    with served(echo) as server, Proxy(api="praisonai", target=server.url, record=tmp_path / "c.jsonl") as proxy:
+        with httpx.Client() as client:
+            request = client.build_request(
+                "PATCH", f"{proxy.url}/api/v1/odd%2Fpath/x", params={"q": "a b&c", "k": ["1", "2"]},
+                headers={"X-Custom": "Value", "Accept-Encoding": "gzip", "Authorization": "Bearer t0ken"},
+                content=body)
+            response = client.send(request, stream=True)
+            raw = b"".join(response.iter_raw())
+            response.close()
+        proxy.violations()
+    (seen,) = echo.seen
+    assert seen["method"] == "PATCH" and seen["raw_path"] == b"/api/v1/odd%2Fpath/x"
+    assert seen["query"] == request.url.query and seen["body"] == body
+    got = {k.decode().lower(): v.decode() for k, v in seen["headers"]}  # type: ignore[union-attr]
+    assert got["x-custom"] == "Value" and got["authorization"] == "Bearer t0ken"
+    assert got["host"] == request.headers["host"]  # the client's Host: absolute URLs lead back here
+    assert response.status_code == 418 and raw == ANSWER  # still compressed: bytes as the target sent
+    assert response.headers.get_list("x-answer") == ["one", "two"]
+    assert response.headers["set-cookie"] == "session=abc"
+    (recorded,) = read_cassette(tmp_path / "c.jsonl").exchanges
+    assert (recorded.response_body, recorded.request_body) == (ANSWER, body)
+    assert recorded.query == seen["query"].decode()  # type: ignore[union-attr]
+
+
+def test_an_unreachable_praisonai_target_answers_502_with_a_detail(tmp_path: Path) -> None:
+    with served(Echo()) as server:
+        gone = server.url
+    with Proxy(api="praisonai", target=gone) as proxy:
+        response = httpx.get(f"{proxy.url}/api/v1/runs/x")
+        assert proxy.violations() == []
+    assert response.status_code == 502 and "could not reach" in response.json()["detail"]
+
+
+def test_compressed_answers_are_judged_decoded() -> None:
+    from starlette.middleware.gzip import GZipMiddleware
+
+    from mockserver.runtime import Mock
+
+    mock = Mock(("praisonai",), frozen_clock=True, misbehave=["PRA-STA-014"])
+    with served(GZipMiddleware(mock.asgi("praisonai"), minimum_size=1)) as server, \
+            Proxy(api="praisonai", target=server.url) as proxy, httpx.Client(base_url=proxy.url) as client:
+        job_id = client.post("/api/v1/runs", json={"prompt": "zipped"}).json()["job_id"]
+        mock.clock.advance(60)
+        answers = [client.get(f"/api/v1/runs/{job_id}") for _ in range(2)]
+        found = {v.clause for v in proxy.violations()}
+    assert all(a.headers["content-encoding"] == "gzip" for a in answers)
+    assert "PRA-STA-014" in found and "PRA-OAS-001" not in found
