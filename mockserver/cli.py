@@ -64,9 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                             "http://127.0.0.1:* origin)")
     serve.add_argument("--no-cors", action="store_true",
                        help="send no CORS headers (as a server without CORS configured)")
-    serve.add_argument("--allowed-host", action="append", default=[], metavar="NAME", dest="allowed_hosts",
-                       help="a Host name served besides loopback ones and the --host address "
-                            "(against DNS rebinding); repeatable, * for any")
+    _add_allowed_host(serve)
     serve.add_argument("--max-body-bytes", type=positive_int, default=DEFAULT_MAX_BODY_BYTES, metavar="N",
                        help=f"largest request body on every port (default: {DEFAULT_MAX_BODY_BYTES}); "
                             "larger is 413")
@@ -118,6 +116,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_allowed_host(command: Parser) -> None:
+    command.add_argument("--allowed-host", action="append", default=[], metavar="NAME", dest="allowed_hosts",
+                         help="a Host name served besides loopback ones and the --host address "
+                              "(against DNS rebinding); repeatable, * for any")
+
+
+def _own_names(args: argparse.Namespace) -> list[str]:
+    """--allowed-host and the bound address, which is the server's own name (a wildcard names nothing)."""
+    return [*args.allowed_hosts, *([] if args.host in ("0.0.0.0", "::", "") else [args.host])]
+
+
 def _add_proxy(commands: argparse._SubParsersAction[Parser]) -> None:
     from mockserver.proxy.app import APIS
     from mockserver.proxy.app import PROFILES as PROXY_PROFILES
@@ -134,6 +143,7 @@ def _add_proxy(commands: argparse._SubParsersAction[Parser]) -> None:
     proxy.add_argument("--target", required=True, metavar="URL", type=target_url,
                        help="the server to forward to, e.g. http://127.0.0.1:9191")
     proxy.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    _add_allowed_host(proxy)
     proxy.add_argument("--port", type=port_number, default=0,
                        help="port to listen on, 0 to 65535 (default: 0, any free one; the URL is printed)")
     proxy.add_argument("--profile", choices=PROXY_PROFILES, default="impl",
@@ -169,7 +179,8 @@ def _proxy(args: argparse.Namespace) -> int:
     from mockserver.server import bind
 
     try:
-        app = ProxyApp(args.api, args.target, profile=args.profile, record=args.record)
+        app = ProxyApp(args.api, args.target, profile=args.profile, record=args.record,
+                       allowed_hosts=_own_names(args))
     except OSError as exc:
         return _fail(f"--record: {exc.filename or args.record}: {exc.strerror or exc}")
     except ValueError as exc:
@@ -259,9 +270,7 @@ def _serve(args: argparse.Namespace) -> int:
                     max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
                     header_timeout=args.header_timeout, webhook_allow=args.webhook_allow,
                     max_runs=args.max_runs, retain_seconds=args.retain_seconds,
-                    # The address the mock is bound to is its own name; a wildcard names nothing.
-                    allowed_hosts=[*args.allowed_hosts,
-                                   *([] if args.host in ("0.0.0.0", "::", "") else [args.host])])
+                    allowed_hosts=_own_names(args))
     except VariationError as exc:
         return _fail(f"--vary: {exc}")
     except (AuthConfigError, ScenarioError, MockError, ValueError) as exc:

@@ -14,6 +14,7 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ from starlette.types import Receive, Scope, Send
 
 from mockserver.cassette import CassetteWriter, Exchange, StreamEvent
 from mockserver.control import CONTROL_PREFIX
+from mockserver.faults import expose_transport
+from mockserver.guard import ErrorBody, Guard, GuardConfig, HostPolicy
 from mockserver.kinetica import wire
 from mockserver.proxy.findings import Evidence, ViolationLog, evidence_of
 from mockserver.proxy.forward import Forwarder, InFlight
@@ -74,9 +77,24 @@ def _decoded(exchange: Exchange) -> Exchange:
     return dataclasses.replace(exchange, response_body=body)
 
 
+def door_error(api: str) -> ErrorBody:
+    """A refusal at the proxy's door (foreign Host or Origin, too large a body), in the API's format."""
+    answer = error_answer(api)
+
+    def body(scope: Scope, message: str) -> tuple[bytes, bytes]:
+        content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), None)
+        _, headers, data = answer(message, content_type)
+        return dict(headers)["content-type"].encode("latin-1"), data
+
+    return body
+
+
 class ProxyApp:
+    """Served behind the same door as the mock (`mockserver.guard`): a page from another site, or one
+    reaching the proxy under a rebound DNS name, cannot use it to drive the target."""
+
     def __init__(self, api: str, target: str, *, profile: str = "impl", record: str | Path | None = None,
-                 connect_timeout: float = 5.0) -> None:
+                 connect_timeout: float = 5.0, allowed_hosts: Iterable[str] = ()) -> None:
         if profile not in PROFILES:
             raise ValueError(f"no profile {profile!r}; expected one of {', '.join(PROFILES)}")
         scheme = httpx.URL(target).scheme
@@ -100,14 +118,18 @@ class ProxyApp:
         self._queue: queue.SimpleQueue[tuple[int, Exchange, str | None] | None] = queue.SimpleQueue()
         self._checker = threading.Thread(target=self._check, name=f"proxy-checks:{api}", daemon=True)
         self._checker.start()
+        self._door = expose_transport(Guard(self._serve, GuardConfig(hosts=HostPolicy.from_names(allowed_hosts)),
+                                            error_body=door_error(api)))
 
     # -- ASGI ---------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
-        if scope["type"] != "http":
-            return
+        if scope["type"] == "http":
+            await self._door(scope, receive, send)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == VIOLATIONS_PATH:
             await self._answer_violations(scope, send)
             return

@@ -38,6 +38,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "trailer", "transfer-encoding", "upgrade", "proxy-connection", "content-length"})
 
 # A pooled connection found closed when the request went on it, before any answer began.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 # (reason, request Content-Type) -> (status, headers, body) in the API's own error format.
@@ -117,8 +118,11 @@ class Forwarder:
                 response = await self.client.send(request, stream=True)
             except STALE_CONNECTION:
                 # A kept-alive connection of the proxy's pool that the target had closed (its idle
-                # timeout, or a failed answer on it): the target never answered on it, so the request
-                # goes once more on a fresh connection, as the client's own connection would have.
+                # timeout, or a failed answer on it). Only a request that may be repeated goes once
+                # more on a fresh connection (RFC 9110 9.2.2): a POST the target may have acted on is
+                # never sent twice; its client gets the 502.
+                if flight.method not in IDEMPOTENT:
+                    raise
                 response = await self.client.send(request, stream=True)
         except httpx.HTTPError as exc:
             await self._unreachable(flight, exc, send)

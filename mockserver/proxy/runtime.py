@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -20,8 +21,9 @@ __all__ = ["Proxy"]
 
 class Proxy:
     def __init__(self, *, api: str, target: str, profile: str = "impl", record: str | Path | None = None,
-                 host: str = "127.0.0.1", port: int = 0, log_level: str = "warning") -> None:
-        self.app = ProxyApp(api, target, profile=profile, record=record)
+                 host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
+                 allowed_hosts: Iterable[str] = ()) -> None:
+        self.app = ProxyApp(api, target, profile=profile, record=record, allowed_hosts=allowed_hosts)
         self._server = ServerThread(self.app, host=host, port=port, log_level=log_level)
         self._running = False
 

@@ -91,3 +91,20 @@ def test_compressed_answers_are_judged_decoded() -> None:
         found = {v.clause for v in proxy.violations()}
     assert all(a.headers["content-encoding"] == "gzip" for a in answers)
     assert "PRA-STA-014" in found and "PRA-OAS-001" not in found
+
+
+def test_a_foreign_host_or_a_cross_site_post_is_refused_at_the_door_and_never_forwarded() -> None:
+    echo = Echo()
+    with served(echo) as server, Proxy(api="kinetica", target=server.url) as proxy:
+        rebound = httpx.post(f"{proxy.url}/show/proc/status", headers={"Host": "attacker.example"},
+                             json={"run_id": "", "options": {}})
+        cross_site = httpx.post(f"{proxy.url}/create/proc", headers={"Origin": "https://evil.example",
+                                                                      "Content-Type": "text/plain"},
+                                content=b'{"proc_name": "p"}')
+        allowed = httpx.post(f"{proxy.url}/has/proc", headers={"Origin": "http://localhost:5173"},
+                             json={"proc_name": "p", "options": {}})
+    assert rebound.status_code == 403 and cross_site.status_code == 403
+    for refused in (rebound, cross_site):  # Kinetica's own error wrapper
+        assert refused.json()["status"] == "ERROR" and refused.json()["message"]
+    assert allowed.status_code == 418
+    assert [seen["raw_path"] for seen in echo.seen] == [b"/has/proc"]
