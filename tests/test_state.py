@@ -294,3 +294,38 @@ def test_a_state_file_of_another_mock_is_refused(tmp_path: Path) -> None:
     Mock(["kinetica"], state=path, frozen_clock=True)
     with pytest.raises(StateError, match="serving kinetica"):
         Mock(["praisonai"], state=path)
+
+
+def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webhook_deliveries(
+        tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+    from tests.praisonai.test_webhooks import Receiver
+
+    path = tmp_path / "p.sqlite"
+    receiver = Receiver()
+    with receiver.server:
+        first = Mock(["praisonai"], state=path, frozen_clock=True, allow_loopback_webhooks=True)
+        client = SyncASGIClient(first.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+        hooked = client.post("/api/v1/runs", json={"prompt": "p", "webhook_url": f"{receiver.server.url}/hook"})
+        job_id = hooked.json()["job_id"]
+        first.clock.advance(60)
+        client.run(first.parts["praisonai"].app.webhooks.deliver_due())
+        assert receiver.next()[0]["job_id"] == job_id
+        delivered = first.model("praisonai").webhook_log
+        assert len(delivered) == 1 and delivered[0]["status_code"] == 204
+        status = client.get(f"/api/v1/runs/{job_id}").content
+        client.run(first.parts["praisonai"].app.webhooks.stop())
+        client.close()
+
+        second = Mock(["praisonai"], state=path, allow_loopback_webhooks=True)
+        model = second.model("praisonai")
+        # The counter had moved on in this process: the replay still gives the run its own id back.
+        assert [view.job_id for view in model.views()] == [job_id]
+        assert model.webhook_log == delivered and not model.pending_webhooks()  # delivered once only
+        client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+        assert client.get(f"/api/v1/runs/{job_id}").content == status
+        assert client.post("/api/v1/runs", json={"prompt": "q"}).json()["job_id"] != job_id
+        client.run(second.parts["praisonai"].app.webhooks.stop())
+        client.close()
+        assert receiver.posts.empty()
