@@ -82,18 +82,28 @@ class Clock:
         with self._lock:
             return self._now_locked()
 
+    def pin(self) -> tuple[Pin, contextvars.Token[Pin | None]]:
+        """Make an operation (the rest of this context, and the tasks it starts until `pin.active`
+        is set False) happen at one instant, now: what a state file records and replays it at,
+        even when the clock follows real time. `unpin(token)` ends it in this context."""
+        pin = Pin(self, self.now())
+        return pin, _PIN.set(pin)
+
+    @staticmethod
+    def unpin(token: contextvars.Token[Pin | None]) -> None:
+        pin = _PIN.get()
+        if pin is not None:
+            pin.active = False
+        _PIN.reset(token)
+
     @contextlib.contextmanager
     def pinned(self) -> Iterator[Pin]:
-        """Make an operation (this block, and the tasks it starts until `pin.active` is set False)
-        happen at one instant, now: what a state file records and replays it at, even when the
-        clock follows real time."""
-        pin = Pin(self, self.now())
-        token = _PIN.set(pin)
+        """`pin` for a block."""
+        pin, token = self.pin()
         try:
             yield pin
         finally:
-            pin.active = False
-            _PIN.reset(token)
+            self.unpin(token)
 
     def state(self) -> ClockState:
         with self._lock:

@@ -31,7 +31,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import ids, registry
-from mockserver.clock import Clock
+from mockserver.clock import Clock, Pin
 from mockserver.scenario import ScenarioStore
 from mockserver.state import Entry, StateError, StateFile
 
@@ -296,31 +296,36 @@ class Recorder:
             return
         chunks: list[bytes] = []
         version, counters = self._version(), ids.positions()
-        with self.clock.pinned() as pin:
-            async def receive_body() -> Message:
-                message = await receive()
-                if message["type"] == "http.request":
-                    chunks.append(message.get("body", b""))
-                    if not message.get("more_body", False):  # the operation comes next
-                        nonlocal version, counters
-                        version, counters = self._version(), ids.positions()
-                return message
+        # A frozen clock already gives every now() of the operation the same instant; a running
+        # one is pinned to it (a context variable: costs a little, so only then).
+        pin, token = (Pin(self.clock, self.clock.now()), None) if self.clock.frozen else self.clock.pin()
 
-            def settle() -> None:
-                if pin.active:
-                    pin.active = False
-                    if self._version() != version:
-                        self.durable.record_request(pin.instant, self.api, counters, scope, b"".join(chunks))
+        async def receive_body() -> Message:
+            nonlocal version, counters
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):  # the operation comes next
+                    version, counters = self._version(), ids.positions()
+            return message
 
-            async def send_answer(message: Message) -> None:
-                if message["type"] == "http.response.start":
-                    settle()
-                await send(message)
+        def settle() -> None:
+            if pin.active:
+                pin.active = False
+                if self._version() != version:
+                    self.durable.record_request(pin.instant, self.api, counters, scope, b"".join(chunks))
 
-            try:
-                await self.app(scope, receive_body, send_answer)
-            finally:
+        async def send_answer(message: Message) -> None:
+            if message["type"] == "http.response.start":
                 settle()
+            await send(message)
+
+        try:
+            await self.app(scope, receive_body, send_answer)
+        finally:
+            settle()
+            if token is not None:
+                self.clock.unpin(token)
 
     async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Lifespan is answered here: the mock has done each API's startup, recorded (`Durable.startup`);
