@@ -161,6 +161,7 @@ class Durable:
 
     async def _perform(self, entry: Entry) -> None:
         if entry.kind == "scenario":
+            self.settle_models()
             self._apply_scenario(entry.data)
             return
         api = entry.api or ""
@@ -188,7 +189,30 @@ class Durable:
         if _plain(scenario.current.raw) != data["document"]:
             scenario.load_dict(data["document"], source=str(data["source"]))
 
+    def settle_models(self) -> None:
+        """Every model brought to now, as before a scenario change (see `scenario_change`)."""
+        for part in self.parts.values():
+            settle = getattr(part.model, "settle", None)
+            if settle is not None:
+                settle()
+
     # -- recording ------------------------------------------------------------------------------
+    def scenario_change(self, change: Callable[[], Any]) -> Any:
+        """A scenario loaded through the control plane: the models are settled at that instant
+        first (a new schedule then starts there, not at the last request), and it is recorded at
+        once, as its replay settles and loads it. (A file edited on disk is noticed by the next
+        request that reads the scenario, and recorded before it: its settle instant is that of the
+        last recorded operation, which may differ from the last read's.)"""
+        clock = self._clock
+        assert clock is not None
+        with clock.pinned() as pin:
+            self.settle_models()
+            result = change()
+        entry = self._scenario_entry(pin.instant)
+        if entry is not None:
+            self.file.append(entry.at, entry.kind, entry.api, ids.positions(), entry.data)
+        return result
+
     def _scenario_entry(self, at: float) -> Entry | None:
         """The scenario in force, when it changed since the last entry (it goes before that entry)."""
         scenario = self._scenario

@@ -30,7 +30,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -384,16 +384,22 @@ class Mock:
                 "watching": str(watching) if watching is not None else None,
                 "reload_error": _scenario_error_json(error) if error is not None else None}
 
+    def _scenario_change(self, change: Callable[[], object]) -> None:
+        if self.durable is not None:
+            self.durable.scenario_change(change)
+        else:
+            change()
+
     def load_scenario_text(self, text: str, source: str = "<control plane>") -> dict[str, Any]:
         try:
-            self.scenario.load_text(text, source=source)
+            self._scenario_change(lambda: self.scenario.load_text(text, source=source))
         except ScenarioError as exc:
             raise _scenario_error(exc) from None
         return self.scenario_info()
 
     def load_scenario_file(self, path: str | Path) -> dict[str, Any]:
         try:
-            self.scenario.load_file(path)
+            self._scenario_change(lambda: self.scenario.load_file(path))
         except ScenarioError as exc:
             raise _scenario_error(exc) from None
         return self.scenario_info()

@@ -329,3 +329,29 @@ def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webho
         client.run(second.parts["praisonai"].app.webhooks.stop())
         client.close()
         assert receiver.posts.empty()
+
+
+def test_a_scenario_loaded_while_runs_queue_schedules_them_the_same_after_a_restart(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "q.sqlite"
+    first = Mock(["praisonai"], state=path, frozen_clock=True, scenario=None)
+    first.load_scenario_text("praisonai:\n  max_concurrent: 1\n")
+    client = SyncASGIClient(first.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    slow = {"config": {"mock_steps": 2, "mock_step_seconds": 100}}
+    ahead = client.post("/api/v1/runs", json={"prompt": "a", **slow}).json()["job_id"]
+    behind = client.post("/api/v1/runs", json={"prompt": "b", **slow}).json()["job_id"]
+    first.clock.advance(10)
+    assert client.get(f"/api/v1/runs/{behind}").json()["status"] == "queued"  # a read: not recorded
+    first.clock.advance(10)
+    first.load_scenario_text("praisonai:\n  max_concurrent: 2\n")  # a slot frees now, not at the read
+    status = client.get(f"/api/v1/runs/{behind}")
+    assert status.json()["status"] == "running"
+    assert status.json()["started_at"] != client.get(f"/api/v1/runs/{ahead}").json()["started_at"]
+    client.close()
+
+    second = Mock(["praisonai"], state=path)
+    client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    assert client.get(f"/api/v1/runs/{behind}").content == status.content
+    client.close()

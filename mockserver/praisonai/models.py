@@ -410,6 +410,12 @@ class PraisonAIModel:
                     counts[status] += n
             return counts
 
+    def settle(self) -> None:
+        """Bring the model to now (what every operation starts with): before the scenario changes,
+        so that a new schedule starts from the instant of the change, not from the last request."""
+        with self._lock:
+            self._settle(self.clock.now())
+
     def unfinished(self) -> int:
         """Admitted runs not yet finished: what praisonai reports as running_jobs (executor.py:591)."""
         with self._lock:
