@@ -22,10 +22,9 @@ counters past every id ever handed out.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,18 +50,18 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _run(make: Callable[[], Awaitable[None]]) -> None:
+def _run(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
     """Run a coroutine to its end from synchronous code, also when this thread runs an event loop."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(make())  # type: ignore[arg-type]
+        asyncio.run(make())
         return
     failure: list[BaseException] = []
 
     def target() -> None:
         try:
-            asyncio.run(make())  # type: ignore[arg-type]
+            asyncio.run(make())
         except BaseException as exc:  # re-raised in the caller's thread
             failure.append(exc)
 
@@ -87,7 +86,6 @@ class Durable:
             raise StateError(file.path, f"was written by a mock serving {', '.join(made_for)} with the "
                                         f"{file.meta('profile')!r} profile; start it the same way")
         self.started_frozen = bool(file.meta("started_frozen"))
-        self.entries = list(file.entries())
         self._clock: Clock | None = None
         self._scenario: ScenarioStore | None = None
         self._scenario_version: int | None = None   # the store's version last recorded (None: none yet)
@@ -101,8 +99,9 @@ class Durable:
         stored = self.file.meta("clock")
         if stored is None:
             return Clock(frozen=frozen)
-        instants = [e.at for e in self.entries] + [self._stored_now(stored)]
-        return Clock(start=min(instants), frozen=True)
+        first = self.file.first_instant()
+        now = self._stored_now(stored)
+        return Clock(start=now if first is None else min(first, now), frozen=True)
 
     @staticmethod
     def _stored_now(stored: Mapping[str, Any]) -> float:
@@ -126,10 +125,12 @@ class Durable:
         assert clock is not None and scenario is not None
         counted_before = ids.positions()
         floor = self.file.meta("ids") or {}
-        entries = self.entries
+        performed = 0
 
         async def perform() -> None:
-            for entry in entries:
+            nonlocal performed
+            for entry in self.file.entries():
+                performed += 1
                 if entry.at > clock.now():
                     clock.set(entry.at)
                 ids.seek(dict(entry.ids))
@@ -151,13 +152,12 @@ class Durable:
                 clock.set(target)
             if not stored["frozen"]:
                 clock.unfreeze()
-        self._scenario_version = scenario.version if entries else None
+        self._scenario_version = scenario.version if performed else None
         self._save_clock()
         clock.on_move(self._save_clock)
         for api, part in self.parts.items():
             if hasattr(part.model, "replay_event"):
                 part.model.on_event = self._event_hook(api)
-        self.entries = []  # performed; not kept in memory
 
     async def _perform(self, entry: Entry) -> None:
         if entry.kind == "scenario":
@@ -364,9 +364,3 @@ class Recorder:
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-def describe(file: StateFile) -> dict[str, Any]:
-    """What the control plane and `serve` say about a state file."""
-    return {"path": str(file.path), "entries": len(file), "apis": file.meta("apis"),
-            "clock": json.loads(json.dumps(file.meta("clock")))}

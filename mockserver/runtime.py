@@ -193,8 +193,13 @@ class Mock:
         if state is not None:
             if clock is not None:
                 raise ValueError("give either a clock or a state file (which holds the clock), not both")
-            self.durable = Durable(StateFile(state), apis=self.apis, profile=profile, frozen_clock=frozen_clock)
-            clock = self.durable.start_clock(frozen_clock)
+            file = StateFile(state)
+            try:
+                self.durable = Durable(file, apis=self.apis, profile=profile, frozen_clock=frozen_clock)
+                clock = self.durable.start_clock(frozen_clock)
+            except BaseException:
+                file.close()
+                raise
         self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
         self._started_frozen = self.clock.frozen if self.durable is None else self.durable.started_frozen
         started_from: Path | None = None

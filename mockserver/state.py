@@ -106,8 +106,11 @@ class StateFile:
 
     # -- meta ---------------------------------------------------------------------------------
     def meta(self, key: str) -> Any:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0]) if row is not None else None
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            return json.loads(row[0]) if row is not None else None
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            raise StateError(self.path, f"has a damaged header ({exc})") from None
 
     def set_meta(self, key: str, value: Any) -> None:
         with self._lock:
@@ -139,12 +142,21 @@ class StateFile:
             self._db.execute("COMMIT")
 
     def entries(self) -> Iterator[Entry]:
+        """The log in order, read as it goes (a long log is not held in memory at once)."""
         try:
-            rows = self._db.execute("SELECT seq, at, kind, api, ids, data, body FROM log ORDER BY seq").fetchall()
-            for seq, at, kind, api, ids, data, body in rows:
+            # A cursor of its own: the replay writes nothing, and meta reads use others.
+            for seq, at, kind, api, ids, data, body in self._db.execute(
+                    "SELECT seq, at, kind, api, ids, data, body FROM log ORDER BY seq"):
                 yield Entry(seq, float(at), kind, api, json.loads(ids), json.loads(data), bytes(body))
         except (sqlite3.DatabaseError, ValueError, TypeError) as exc:
             raise StateError(self.path, f"has a damaged log ({exc})") from None
+
+    def first_instant(self) -> float | None:
+        try:
+            row = self._db.execute("SELECT min(at) FROM log").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StateError(self.path, f"has a damaged log ({exc})") from None
+        return None if row[0] is None else float(row[0])
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM log").fetchone()[0])
