@@ -186,7 +186,9 @@ class Durable:
     def _apply_scenario(self, data: Mapping[str, Any]) -> None:
         scenario = self._scenario
         assert scenario is not None
-        if _plain(scenario.current.raw) != data["document"]:
+        # A change is loaded again (a new version reschedules what is queued, as it did); the
+        # scenario a log starts with only when the mock was started with another one.
+        if data.get("changed", True) or _plain(scenario.current.raw) != data["document"]:
             scenario.load_dict(data["document"], source=str(data["source"]))
 
     def settle_models(self) -> None:
@@ -208,20 +210,23 @@ class Durable:
         with clock.pinned() as pin:
             self.settle_models()
             result = change()
-        entry = self._scenario_entry(pin.instant)
+        entry = self._scenario_entry(pin.instant, loaded=True)
         if entry is not None:
             self.file.append(entry.at, entry.kind, entry.api, ids.positions(), entry.data)
         return result
 
-    def _scenario_entry(self, at: float) -> Entry | None:
+    def _scenario_entry(self, at: float, *, loaded: bool = False) -> Entry | None:
         """The scenario in force, when it changed since the last entry (it goes before that entry)."""
         scenario = self._scenario
         assert scenario is not None
         current = scenario.current
         if scenario.version == self._scenario_version:
             return None
+        # Else the one in force when the log began (unless loaded just now, through the control plane).
+        changed = loaded or self._scenario_version is not None
         self._scenario_version = scenario.version
-        return Entry(0, at, "scenario", None, {}, {"document": _plain(current.raw), "source": current.source})
+        return Entry(0, at, "scenario", None, {}, {"document": _plain(current.raw), "source": current.source,
+                                                   "changed": changed})
 
     def record(self, at: float, kind: str, api: str | None, counters: Mapping[str, int],
                data: Mapping[str, Any], body: bytes = b"") -> None:
