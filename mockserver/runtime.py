@@ -347,6 +347,7 @@ class Mock:
             "profile": self.profile,
             "vary": self.variation.choices,
             "cors": {**self.cors.describe(), "preflights": self.preflights.list()},
+            "state_file": str(self.durable.file.path) if self.durable is not None else None,
         }
         for api, part in self.parts.items():
             snapshot = getattr(part.model, "snapshot", None)

@@ -235,6 +235,7 @@ def test_reads_that_change_nothing_are_not_written(state: Path, ports: tuple[int
             mock.kinetica_raw("/show/proc/status", status_req(run))
             mock.kinetica_raw("/show/proc", {"proc_name": "p", "options": {}})
         assert len(StateFile(state)) == written
+        assert mock.http.get(mock.kinetica + "/_mock/state").json()["state_file"] == str(state)
     finally:
         mock.stop()
 
