@@ -35,6 +35,7 @@ class StateError(Exception):
     """A state file that cannot be used (not SQLite, another program's, damaged, another mock's)."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
+        reason = " ".join(reason.split())  # one line, whatever SQLite or a replay said
         super().__init__(f"state file {path}: {reason}")
         self.path, self.reason = str(path), reason
 
@@ -98,7 +99,9 @@ class StateFile:
         version = self.meta("format_version")
         if self.meta("format") != FORMAT or version != FORMAT_VERSION:
             raise StateError(self.path, f"has format version {version!r}; this mock reads {FORMAT_VERSION}")
-        db.execute("PRAGMA quick_check").fetchone()
+        verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if verdict != "ok":
+            raise StateError(self.path, f"is damaged ({verdict})")
 
     def close(self) -> None:
         with self._lock:

@@ -269,17 +269,19 @@ def foreign(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Path]:
     elif request.param == "sqlite":
         with sqlite3.connect(path) as db:
             db.execute("CREATE TABLE notes (body TEXT)")
-    else:  # a state file with its pages scrambled
+    else:  # a state file with pages scrambled: its schema, or only its log
         file = StateFile(path)
-        file.append(1.0, "scenario", None, {}, {"document": {}, "source": "x"})
+        for at in range(200):
+            file.append(float(at), "scenario", None, {}, {"document": {"name": "n" * 100}, "source": "x"})
         file.close()
         data = bytearray(path.read_bytes())
-        data[100:4000] = b"\xff" * 3900
+        for start in ((100,) if request.param == "damaged schema" else (3 * 4096 + 50, 6 * 4096 + 50)):
+            data[start:start + 2900] = b"\x07" * 2900
         path.write_bytes(bytes(data))
     yield path
 
 
-@pytest.mark.parametrize("foreign", ["text", "sqlite", "damaged"], indirect=True)
+@pytest.mark.parametrize("foreign", ["text", "sqlite", "damaged schema", "damaged log"], indirect=True)
 def test_a_foreign_or_damaged_state_file_is_one_line_and_exit_2(foreign: Path) -> None:
     done = _serve_once(foreign)
     assert done.returncode == 2
