@@ -6,7 +6,10 @@ API it serves and never names one. Every API port gets the same stack, assembled
 
     expose_transport -> guard -> CORS -> journal -> the API's OpenAPI document -> control router
         /_mock/...  -> the control plane (one app shared by every port)
-        otherwise   -> faults -> misbehaviour -> latitude choices -> the API's app
+        otherwise   -> faults -> misbehaviour -> latitude choices -> [recorder] -> the API's app
+
+The recorder is there only with a state file (`Mock(state=...)`, mockserver.durable): it writes each
+request that changed the model to the file before the answer starts.
 
 The guard (`mockserver.guard`: Host, Origin, credentials, body limit and timeout, unencodable text)
 covers the control plane and the inspector as it covers the API. The control plane is answered
