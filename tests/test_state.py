@@ -60,7 +60,8 @@ class Served:
         return wire.decode_response_record(endpoint, wrapper["data_str"], wire.JSON)
 
     def execute(self, proc: str, params: dict[str, str], **options: str) -> str:
-        return str(self.kinetica_call("/execute/proc", execute_req(proc, params, **options))["run_id"])
+        record = {**execute_req(proc, params), "options": options}
+        return str(self.kinetica_call("/execute/proc", record)["run_id"])
 
     # -- the control plane ------------------------------------------------------------------------
     def control(self, path: str, **kwargs: Any) -> dict[str, Any]:
@@ -299,6 +300,11 @@ def test_a_state_file_of_another_mock_is_refused(tmp_path: Path) -> None:
         Mock(["praisonai"], state=path)
 
 
+def _dispatcher(mock: Any) -> Any:
+    """The PraisonAI app's webhook dispatcher (deliveries without waiting on real time)."""
+    return mock.parts["praisonai"].app.webhooks
+
+
 def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webhook_deliveries(
         tmp_path: Path) -> None:
     from mockserver.runtime import Mock
@@ -313,12 +319,12 @@ def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webho
         hooked = client.post("/api/v1/runs", json={"prompt": "p", "webhook_url": f"{receiver.server.url}/hook"})
         job_id = hooked.json()["job_id"]
         first.clock.advance(60)
-        client.run(first.parts["praisonai"].app.webhooks.deliver_due())
+        client.run(_dispatcher(first).deliver_due())
         assert receiver.next()[0]["job_id"] == job_id
         delivered = first.model("praisonai").webhook_log
         assert len(delivered) == 1 and delivered[0]["status_code"] == 204
         status = client.get(f"/api/v1/runs/{job_id}").content
-        client.run(first.parts["praisonai"].app.webhooks.stop())
+        client.run(_dispatcher(first).stop())
         client.close()
 
         second = Mock(["praisonai"], state=path, allow_loopback_webhooks=True)
@@ -329,7 +335,7 @@ def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webho
         client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
         assert client.get(f"/api/v1/runs/{job_id}").content == status
         assert client.post("/api/v1/runs", json={"prompt": "q"}).json()["job_id"] != job_id
-        client.run(second.parts["praisonai"].app.webhooks.stop())
+        client.run(_dispatcher(second).stop())
         client.close()
         assert receiver.posts.empty()
 

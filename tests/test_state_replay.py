@@ -22,7 +22,8 @@ SCENARIOS = (
     b"seed: 4\nkinetica:\n  segments: 2\n  max_concurrency_per_node: 1\n"
     b"  defaults:\n    duration: {uniform: [0.5, 3]}\npraisonai:\n  max_concurrent: 3\n",
 )
-PARAMS = ({"duration_ms": "0"}, {"duration_ms": "1500"}, {"hang": "true"}, {"fail_segments": "0"}, {})
+PARAMS: tuple[dict[str, str], ...] = (
+    {"duration_ms": "0"}, {"duration_ms": "1500"}, {"hang": "true"}, {"fail_segments": "0"}, {})
 
 operation = st.one_of(
     st.tuples(st.just("create"), st.sampled_from(["p", "q"]), st.sampled_from(["distributed", "nondistributed"])),
@@ -81,7 +82,7 @@ def perform(c: Clients, ops: list[tuple[Any, ...]], made: dict[str, list[str]]) 
             options = {"run_tag": tag} if tag else {}
             if at_startup:
                 options["execute_at_startup"] = "true"
-            done = c.k_ok("/execute/proc", execute_req(name, dict(PARAMS[params]), **options))
+            done = c.k_ok("/execute/proc", {**execute_req(name, dict(PARAMS[params])), "options": options})
             if done is not None:
                 runs.append(done["run_id"])
         elif op == "poll":
