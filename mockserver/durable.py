@@ -31,7 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver import ids, registry
 from mockserver.clock import Clock, Pin
-from mockserver.scenario import ScenarioStore
+from mockserver.scenario import Scenario, ScenarioStore
 from mockserver.state import Entry, StateError, StateFile
 
 __all__ = ["CREDENTIAL_HEADERS", "Durable", "Recorder"]
@@ -89,6 +89,7 @@ class Durable:
         self._clock: Clock | None = None
         self._scenario: ScenarioStore | None = None
         self._scenario_version: int | None = None   # the store's version last recorded (None: none yet)
+        self._reloaded_at: float | None = None      # the instant of a hot reload not recorded yet
         self.parts: Mapping[str, registry.ApiPart] = {}
         self.specs: Mapping[str, registry.ApiSpec] = {}
 
@@ -153,6 +154,12 @@ class Durable:
             if not stored["frozen"]:
                 clock.unfreeze()
         self._scenario_version = scenario.version if performed else None
+        watched = scenario.watching
+        if (performed and watched is not None and scenario.in_force.source == str(watched)
+                and _plain(scenario.default.raw) != _plain(scenario.in_force.raw)):
+            # The watched file changed while the mock was down: that is a change made now.
+            self.scenario_change(lambda: scenario.set(scenario.default, keep_watching=True))
+        scenario.before_reload = self._before_reload
         self._save_clock()
         clock.on_move(self._save_clock)
         for api, part in self.parts.items():
@@ -187,9 +194,13 @@ class Durable:
         scenario = self._scenario
         assert scenario is not None
         # A change is loaded again (a new version reschedules what is queued, as it did); the
-        # scenario a log starts with only when the mock was started with another one.
-        if data.get("changed", True) or _plain(scenario.current.raw) != data["document"]:
-            scenario.load_dict(data["document"], source=str(data["source"]))
+        # scenario a log starts with only when the mock was started with another one. One read
+        # from the file this mock watches (a hot reload) leaves that file watched.
+        if data.get("changed", True) or _plain(scenario.in_force.raw) != data["document"]:
+            loaded = Scenario.from_dict(data["document"], source=str(data["source"]))
+            watched = scenario.watching
+            scenario.set(loaded, keep_watching=bool(data.get("watching")) and watched is not None
+                         and str(watched) == data["source"])
 
     def settle_models(self) -> None:
         """Every model brought to now, as before a scenario change (see `scenario_change`)."""
@@ -202,9 +213,9 @@ class Durable:
     def scenario_change(self, change: Callable[[], Any]) -> Any:
         """A scenario loaded through the control plane: the models are settled at that instant
         first (a new schedule then starts there, not at the last request), and it is recorded at
-        once, as its replay settles and loads it. (A file edited on disk is noticed by the next
-        request that reads the scenario, and recorded before it: its settle instant is that of the
-        last recorded operation, which may differ from the last read's.)"""
+        once, as its replay settles and loads it. A file edited on disk is noticed by whatever reads
+        the scenario next: `_before_reload` settles the models then, and the next entry records it
+        at that instant."""
         clock = self._clock
         assert clock is not None
         with clock.pinned() as pin:
@@ -215,18 +226,32 @@ class Durable:
             self.file.append(entry.at, entry.kind, entry.api, ids.positions(), entry.data)
         return result
 
+    def _before_reload(self) -> None:
+        """A hot reload is about to replace the scenario: settle the models at this instant (as
+        `scenario_change` does), and record the new scenario at it with the next entry."""
+        clock = self._clock
+        assert clock is not None
+        with clock.pinned() as pin:
+            self.settle_models()
+        self._reloaded_at = pin.instant
+
     def _scenario_entry(self, at: float, *, loaded: bool = False) -> Entry | None:
-        """The scenario in force, when it changed since the last entry (it goes before that entry)."""
+        """The scenario in force, when it changed since the last entry (it goes before that entry,
+        at the instant of a hot reload if one brought it)."""
         scenario = self._scenario
         assert scenario is not None
-        current = scenario.current
+        current = scenario.in_force   # not a look at its file: a reload now would come after the entry
+        reloaded_at, self._reloaded_at = self._reloaded_at, None
+        if reloaded_at is not None and reloaded_at <= at:
+            at = reloaded_at
         if scenario.version == self._scenario_version:
             return None
         # Else the one in force when the log began (unless loaded just now, through the control plane).
         changed = loaded or self._scenario_version is not None
         self._scenario_version = scenario.version
+        watching = scenario.watching is not None and str(scenario.watching) == current.source
         return Entry(0, at, "scenario", None, {}, {"document": _plain(current.raw), "source": current.source,
-                                                   "changed": changed})
+                                                   "changed": changed, "watching": watching})
 
     def record(self, at: float, kind: str, api: str | None, counters: Mapping[str, int],
                data: Mapping[str, Any], body: bytes = b"") -> None:

@@ -364,3 +364,56 @@ def test_a_scenario_loaded_while_runs_queue_schedules_them_the_same_after_a_rest
     client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
     assert client.get(f"/api/v1/runs/{behind}").content == status.content
     client.close()
+
+
+def test_a_hot_reloaded_scenario_file_schedules_the_same_after_a_restart_and_stays_watched(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path, scenario = tmp_path / "h.sqlite", tmp_path / "limits.yaml"
+    scenario.write_text("praisonai:\n  max_concurrent: 1\n")
+    first = Mock(["praisonai"], state=path, frozen_clock=True, scenario=scenario)
+    client = SyncASGIClient(first.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    slow = {"config": {"mock_steps": 2, "mock_step_seconds": 100}}
+    client.post("/api/v1/runs", json={"prompt": "a", **slow})
+    behind = client.post("/api/v1/runs", json={"prompt": "b", **slow}).json()["job_id"]
+    first.clock.advance(10)
+    assert client.get(f"/api/v1/runs/{behind}").json()["status"] == "queued"  # a read: not recorded
+    first.clock.advance(10)
+    scenario.write_text("praisonai:\n  max_concurrent: 2\n")
+    first.scenario.check_now()                  # noticed now (a request would, within 0.5 s)
+    first.clock.advance(5)
+    client.post("/api/v1/runs", json={"prompt": "c", **slow})   # recorded, after the reload
+    status = client.get(f"/api/v1/runs/{behind}")
+    assert status.json()["status"] == "running"
+    client.close()
+
+    second = Mock(["praisonai"], state=path, scenario=scenario)
+    client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    assert client.get(f"/api/v1/runs/{behind}").content == status.content
+    assert second.scenario.watching == scenario     # edits still apply without a restart
+    scenario.write_text("praisonai:\n  max_concurrent: 5\n")
+    second.scenario.check_now()
+    assert second.model("praisonai").limits().max_concurrent == 5
+    client.close()
+
+
+def test_a_scenario_file_edited_while_the_mock_was_down_applies_at_start_and_is_kept(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path, scenario = tmp_path / "e.sqlite", tmp_path / "limits.yaml"
+    scenario.write_text("praisonai:\n  max_concurrent: 1\n")
+    first = Mock(["praisonai"], state=path, frozen_clock=True, scenario=scenario)
+    scenario.write_text("praisonai:\n  max_concurrent: 3\n")
+    first.scenario.check_now()                                   # a hot reload, recorded with
+    client = SyncASGIClient(first.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    client.post("/api/v1/runs", json={"prompt": "a"})             # the next change
+    client.close()
+    assert first.model("praisonai").limits().max_concurrent == 3
+    scenario.write_text("praisonai:\n  max_concurrent: 4\n")     # edited while no mock runs
+    second = Mock(["praisonai"], state=path, scenario=scenario)
+    assert second.model("praisonai").limits().max_concurrent == 4
+    third = Mock(["praisonai"], state=path, scenario=scenario)
+    assert third.model("praisonai").limits().max_concurrent == 4
+    assert third.scenario.watching == scenario
