@@ -5,8 +5,8 @@
 
 1. flat cost: p50 per operation with 10 and with `--runs` stored runs (bench/flat_cost.py);
 2. resident bytes per finished run, tracemalloc over `--memory-runs` (bench/memory.py);
-3. status polls of a finished run per second, `mockserver serve` against a bare Starlette endpoint,
-   with wrk and its own ceiling (bench/poll_throughput.py);
+3. status polls of a finished run per second, `mockserver serve` (and `serve --state`) against a
+   bare Starlette endpoint, with wrk and its own ceiling (bench/poll_throughput.py);
 4. what the validating proxy adds to a status poll at p50, side by side with a direct connection
    (bench/proxy_overhead.py);
 5. what the base install adds to a user's `pytest --co` (bench/pytest_overhead.py).

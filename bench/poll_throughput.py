@@ -10,9 +10,12 @@ Both measured servers are real processes on 127.0.0.1 and run uvicorn the same w
 `http` on "auto": uvloop and httptools where installed):
 - the mock: `mockserver serve --frozen-clock` (every layer: guard, CORS, journal, control router,
   faults, misbehaviour, the API), holding one finished run per API, created over HTTP;
+- the same with `--state` (every change written to a SQLite state file; reads of a finished run
+  must not touch it), holding the same runs made the same way (answers of the same length: only
+  the instants differ);
 - bare: a Starlette app whose one route returns the very bytes the mock answered (checked).
 Measured: PraisonAI `GET /api/v1/runs/{id}`; Kinetica `POST /show/proc/status` in JSON and in Avro.
-Rounds alternate bare and mock. Target: mock >= 0.7x bare.
+Rounds alternate bare, mock and mock --state. Targets: mock >= 0.7x bare, mock --state >= 0.5x.
 """
 
 from __future__ import annotations
@@ -190,13 +193,17 @@ def measure(seconds: float = 5.0, connections: int = 50, rounds: int = 2) -> lis
         lines.append(f"wrk ceiling (minimal asyncio responder, GET): {ceiling:,.0f} req/s")
 
         kport, pport, bport = free_port(), free_port(), free_port()
+        skport, spport = free_port(), free_port()
         mock = child("-m", "mockserver", "serve", "--frozen-clock", "--kinetica-port", str(kport),
                      "--praisonai-port", str(pport))
+        stated = child("-m", "mockserver", "serve", "--frozen-clock", "--kinetica-port", str(skport),
+                       "--praisonai-port", str(spport), "--state", str(workdir / "state.sqlite"))
         bare = None
         try:
-            wait_for(kport)
-            wait_for(pport)
+            for port in (kport, pport, skport, spport):
+                wait_for(port)
             runs = finished_runs(f"http://127.0.0.1:{kport}", f"http://127.0.0.1:{pport}")
+            stated_runs = finished_runs(f"http://127.0.0.1:{skport}", f"http://127.0.0.1:{spport}")
             answers_file = workdir / "answers.json"
             answers_file.write_text(json.dumps({"praisonai": runs["praisonai"].hex(),
                                                 **{enc: runs["kinetica"][enc].hex() for enc in runs["kinetica"]}}))
@@ -206,28 +213,38 @@ def measure(seconds: float = 5.0, connections: int = 50, rounds: int = 2) -> lis
                 ("PraisonAI GET /api/v1/runs/{id}", f"/api/v1/runs/{runs['job_id']}", None, "", "praisonai"),
                 *((f"Kinetica {STATUS} {'JSON' if enc == wire.JSON else 'Avro'}", STATUS, runs["polls"][enc],
                    wire.MEDIA_TYPES[enc], enc) for enc in (wire.JSON, wire.BINARY))]
+            assert stated_runs["job_id"] == runs["job_id"] and stated_runs["polls"] == runs["polls"]
+
+            def port_of(name: str, body: bytes | None) -> int:
+                return {"bare": (bport, bport), "mock": (kport, pport), "state": (skport, spport)}[name][body is None]
+
             with httpx.Client(timeout=10) as client:   # the bare server answers the very same bytes
                 for _, path, body, ctype, _kind in cases:
                     got = {}
-                    for name, port in (("mock", kport if body is not None else pport), ("bare", bport)):
-                        url = f"http://127.0.0.1:{port}{path}"
+                    for name in ("mock", "bare", "state"):
+                        url = f"http://127.0.0.1:{port_of(name, body)}{path}"
                         got[name] = (client.post(url, content=body, headers={"Content-Type": ctype}) if body is not None
                                      else client.get(url)).content
                     assert got["mock"] == got["bare"], path
-            lines.append(f"{'status poll of a finished run':40} {'bare req/s':>11} {'mock req/s':>11} {'ratio':>6}")
+                    assert len(got["state"]) == len(got["mock"]), path   # the same answer at other instants
+            lines.append(f"{'status poll of a finished run':40} {'bare req/s':>11} {'mock req/s':>11} {'ratio':>6}"
+                         f" {'--state req/s':>14} {'ratio':>6}")
             for label, path, body, ctype, _kind in cases:
-                rates: dict[str, list[float]] = {"bare": [], "mock": []}
+                rates: dict[str, list[float]] = {"bare": [], "mock": [], "state": []}
                 for _ in range(rounds):
-                    for name, port in (("bare", bport), ("mock", kport if body is not None else pport)):
-                        rates[name].append(wrk(f"http://127.0.0.1:{port}{path}", seconds, connections, body=body,
-                                               content_type=ctype, workdir=workdir))
-                b, m = statistics.fmean(rates["bare"]), statistics.fmean(rates["mock"])
+                    for name in rates:
+                        rates[name].append(wrk(f"http://127.0.0.1:{port_of(name, body)}{path}", seconds, connections,
+                                               body=body, content_type=ctype, workdir=workdir))
+                b, m, st = (statistics.fmean(rates[name]) for name in ("bare", "mock", "state"))
                 flag = "ok" if m / b >= 0.7 else "UNDER 0.7"
-                lines.append(f"{label:40} {b:11,.0f} {m:11,.0f} {m / b:6.2f}  {flag}")
+                state_flag = "ok" if st / b >= 0.5 else "UNDER 0.5"
+                lines.append(f"{label:40} {b:11,.0f} {m:11,.0f} {m / b:6.2f} {st:14,.0f} {st / b:6.2f}"
+                             f"  {flag} / --state {state_flag}")
         finally:
             if bare is not None:
                 stop(bare)
             stop(mock)
+            stop(stated)
     return lines
 
 

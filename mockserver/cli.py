@@ -81,6 +81,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="per API, forget the oldest finished runs beyond N stored (default: keep all)")
     serve.add_argument("--retain-seconds", type=float, metavar="SECONDS",
                        help="per API, forget a finished run this long after it finished (default: keep all)")
+    serve.add_argument("--state", type=Path, metavar="PATH",
+                       help="keep procs, runs, jobs, idempotency keys, webhook deliveries, the clock and "
+                            "the scenario in this SQLite file (created if missing): a restarted mock "
+                            "answers as before")
     serve.add_argument("--misbehave", action="append", default=[], metavar="CLAUSE",
                        help="break this contract clause on purpose (the conformance suite's self-test; "
                             "`mockserver misbehaviours` lists them); repeatable")
@@ -242,6 +246,7 @@ def _serve(args: argparse.Namespace) -> int:
     from mockserver.auth import AuthConfig, AuthConfigError
     from mockserver.runtime import BindError, Mock, MockError, listeners, request_exit, serve_all
     from mockserver.scenario import ScenarioError
+    from mockserver.state import StateError
 
     apis = registry.names() if args.api == "both" else (args.api,)
     ports = {api: getattr(args, _port_option(api)) for api in registry.names()}
@@ -269,11 +274,11 @@ def _serve(args: argparse.Namespace) -> int:
                     cors_origins=cors_origins, misbehave=args.misbehave, vary=vary,
                     max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
                     header_timeout=args.header_timeout, webhook_allow=args.webhook_allow,
-                    max_runs=args.max_runs, retain_seconds=args.retain_seconds,
+                    max_runs=args.max_runs, retain_seconds=args.retain_seconds, state=args.state,
                     allowed_hosts=_own_names(args))
     except VariationError as exc:
         return _fail(f"--vary: {exc}")
-    except (AuthConfigError, ScenarioError, MockError, ValueError) as exc:
+    except (AuthConfigError, ScenarioError, StateError, MockError, ValueError) as exc:
         return _fail(str(exc))
     try:
         found = listeners(mock, args.host, ports, log_level=args.log_level)
@@ -292,6 +297,8 @@ def _serve(args: argparse.Namespace) -> int:
     if mock.misbehaviour.ids:
         broken = ", ".join(sorted(mock.misbehaviour.ids))
         print(f"MISBEHAVING on purpose: breaks {broken} (not a correct implementation)", flush=True)
+    if mock.durable is not None:
+        print(f"state: {mock.durable.file.path} (every acknowledged change is kept there)", flush=True)
     watching = mock.scenario.watching
     if watching is not None:
         print(f"scenario: {mock.scenario.current.name} from {watching} (edits apply without a restart)",

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,6 +32,20 @@ def _as_float(value: float) -> float:
 def _writable(instant: float) -> None:
     if instant > LATEST_INSTANT:
         raise ClockError("the clock cannot go beyond the year 9999 (9999-12-31T23:59:59Z)")
+
+
+class Pin:
+    """One operation's instant: while `active`, the clock answers it to that operation's code."""
+
+    __slots__ = ("active", "clock", "instant")
+
+    def __init__(self, clock: Clock, instant: float) -> None:
+        self.clock, self.instant, self.active = clock, instant, True
+
+
+# A context variable, so it reaches the tasks an operation starts; those see it inactive once the
+# operation has answered (a stream keeps following the clock).
+_PIN: contextvars.ContextVar[Pin | None] = contextvars.ContextVar("mockserver_clock_pin", default=None)
 
 
 class ClockError(ValueError):
@@ -61,8 +76,34 @@ class Clock:
 
     # -- reading --------------------------------------------------------------------------------
     def now(self) -> float:
+        pin = _PIN.get()
+        if pin is not None and pin.active and pin.clock is self:
+            return pin.instant
         with self._lock:
             return self._now_locked()
+
+    def pin(self) -> tuple[Pin, contextvars.Token[Pin | None]]:
+        """Make an operation (the rest of this context, and the tasks it starts until `pin.active`
+        is set False) happen at one instant, now: what a state file records and replays it at,
+        even when the clock follows real time. `unpin(token)` ends it in this context."""
+        pin = Pin(self, self.now())
+        return pin, _PIN.set(pin)
+
+    @staticmethod
+    def unpin(token: contextvars.Token[Pin | None]) -> None:
+        pin = _PIN.get()
+        if pin is not None:
+            pin.active = False
+        _PIN.reset(token)
+
+    @contextlib.contextmanager
+    def pinned(self) -> Iterator[Pin]:
+        """`pin` for a block."""
+        pin, token = self.pin()
+        try:
+            yield pin
+        finally:
+            self.unpin(token)
 
     def state(self) -> ClockState:
         with self._lock:

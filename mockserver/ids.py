@@ -9,25 +9,38 @@ of 48-bit numbers so consecutive ids do not look consecutive (and distinct count
 
 from __future__ import annotations
 
-import itertools
 import threading
 import uuid
 
-__all__ = ["KINETICA_JOB_IDS", "KINETICA_RUN_IDS", "PRAISONAI_JOB_IDS", "IdCounter", "praisonai_job_id"]
+__all__ = ["COUNTERS", "KINETICA_JOB_IDS", "KINETICA_RUN_IDS", "PRAISONAI_JOB_IDS", "IdCounter", "positions",
+           "praisonai_job_id", "seek"]
 
 _MASK48 = (1 << 48) - 1
 
 
 class IdCounter:
-    """1, 2, 3, ... for the life of the process; thread-safe."""
+    """1, 2, 3, ... for the life of the process; thread-safe. A state file (mockserver.state) moves
+    it: to replay the ids a previous process handed out, then past every id ever handed out."""
 
     def __init__(self) -> None:
-        self._counter = itertools.count(1)
+        self._next = 1
         self._lock = threading.Lock()
 
     def next(self) -> int:
         with self._lock:
-            return next(self._counter)
+            value = self._next
+            self._next += 1
+            return value
+
+    @property
+    def position(self) -> int:
+        """The number the next call hands out."""
+        with self._lock:
+            return self._next
+
+    def seek(self, position: int) -> None:
+        with self._lock:
+            self._next = position
 
 
 def _scramble48(n: int) -> int:
@@ -42,6 +55,22 @@ def _scramble48(n: int) -> int:
 KINETICA_RUN_IDS = IdCounter()
 KINETICA_JOB_IDS = IdCounter()
 PRAISONAI_JOB_IDS = IdCounter()
+# By name, for the state file: where each counter stood before an operation is part of its record.
+COUNTERS = {"kinetica.run": KINETICA_RUN_IDS, "kinetica.job": KINETICA_JOB_IDS, "praisonai.job": PRAISONAI_JOB_IDS}
+
+
+def positions() -> dict[str, int]:
+    # Read without the locks (an int read is atomic): this is on the path of every recorded port.
+    return {name: counter._next for name, counter in COUNTERS.items()}
+
+
+def seek(wanted: dict[str, int], *, forward_only: bool = False) -> None:
+    """Move the named counters to these positions (`forward_only`: never back, so no id is handed
+    out twice in this process)."""
+    for name, position in wanted.items():
+        counter = COUNTERS.get(name)
+        if counter is not None and (not forward_only or position > counter.position):
+            counter.seek(position)
 
 
 def praisonai_job_id(form: str = "run_hex") -> str:

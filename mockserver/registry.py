@@ -149,6 +149,9 @@ class ApiSpec:
     # `openapi_path` with `servers` naming that port; None: not served. Must not collide with the API.
     openapi: Callable[[ApiContext], dict[str, Any] | None] = _no_document
     openapi_path: str = "/openapi.json"
+    # What the API's server does when it starts (Kinetica: its auto-start runs begin), given the
+    # model: called when a mock starts (after a state file's replay) and recorded in that file.
+    startup: Callable[[Any], object] | None = None
 
     @property
     def fixture(self) -> str:

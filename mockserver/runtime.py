@@ -6,7 +6,10 @@ API it serves and never names one. Every API port gets the same stack, assembled
 
     expose_transport -> guard -> CORS -> journal -> the API's OpenAPI document -> control router
         /_mock/...  -> the control plane (one app shared by every port)
-        otherwise   -> faults -> misbehaviour -> latitude choices -> the API's app
+        otherwise   -> faults -> misbehaviour -> latitude choices -> [recorder] -> the API's app
+
+The recorder is there only with a state file (`Mock(state=...)`, mockserver.durable): it writes each
+request that changed the model to the file before the answer starts.
 
 The guard (`mockserver.guard`: Host, Origin, credentials, body limit and timeout, unencodable text)
 covers the control plane and the inspector as it covers the API. The control plane is answered
@@ -30,7 +33,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -47,6 +50,7 @@ from mockserver.control import CONTROL_PREFIX, is_control_path
 from mockserver.control.app import create_control_app
 from mockserver.control.errors import ControlError
 from mockserver.cors import CorsMiddleware, CorsPolicy, PreflightLog
+from mockserver.durable import Durable, Recorder
 from mockserver.faults import FaultMiddleware, FaultRules, expose_transport
 from mockserver.grading import CLIENT_HEADER, Verdict, assert_well_behaved, grade
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, Guard, GuardConfig, HostPolicy
@@ -59,6 +63,7 @@ from mockserver.retention import Retention
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
 from mockserver.server import bind
 from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S, header_timeout_protocol
+from mockserver.state import StateFile
 from mockserver.vary import Latitude, LatitudeSet, Variation, VariationError
 
 PROFILES = ("impl", "docs")
@@ -153,7 +158,7 @@ class Mock:
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, body_timeout: float = DEFAULT_BODY_TIMEOUT_S,
                  header_timeout: float = DEFAULT_HEADER_TIMEOUT_S, allowed_hosts: Iterable[str] = (),
                  webhook_allow: Iterable[str] = (), max_runs: int | None = None,
-                 retain_seconds: float | None = None) -> None:
+                 retain_seconds: float | None = None, state: str | Path | None = None) -> None:
         """`apis`: names from the registry (default: every registered API).
         `cors_origins`: the origins browsers may call from; None (default) = any page on
         localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all.
@@ -166,7 +171,10 @@ class Mock:
         `max_body_bytes`, `body_timeout`, `header_timeout`, `allowed_hosts`: the door (`mockserver.guard`).
         `webhook_allow`: networks (CIDR) webhooks may reach beyond public addresses.
         `max_runs`, `retain_seconds`: per API, forget the oldest finished runs beyond that many
-        stored, or that long after they finished (default: keep every run, as the real servers do)."""
+        stored, or that long after they finished (default: keep every run, as the real servers do).
+        `state`: a state file (mockserver.state; created if missing): every acknowledged change is
+        written there, and a mock started on it again answers as before (StateError if it cannot
+        be used). Not with `clock`: the file holds the clock."""
         known = {spec.name: spec for spec in registry.specs()}
         self.apis = tuple(dict.fromkeys(apis if apis is not None else known))
         unknown = [api for api in self.apis if api not in known]
@@ -184,8 +192,19 @@ class Mock:
             if latitude_set is not None:
                 self.latitude_sets[api] = latitude_set
         self.variation = Variation([lat for ls in self.latitude_sets.values() for lat in ls.latitudes], vary)
+        self.durable: Durable | None = None
+        if state is not None:
+            if clock is not None:
+                raise ValueError("give either a clock or a state file (which holds the clock), not both")
+            file = StateFile(state)
+            try:
+                self.durable = Durable(file, apis=self.apis, profile=profile, frozen_clock=frozen_clock)
+                clock = self.durable.start_clock(frozen_clock)
+            except BaseException:
+                file.close()
+                raise
         self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
-        self._started_frozen = self.clock.frozen
+        self._started_frozen = self.clock.frozen if self.durable is None else self.durable.started_frozen
         started_from: Path | None = None
         if scenario is None:
             started = Scenario.default()
@@ -242,6 +261,18 @@ class Mock:
                                                                for c in found.clauses])
         self.control = create_control_app(self, extra_routes=inspector_routes())
         self._apps: dict[str, ASGIApp] = {}
+        if self.durable is not None:
+            self.durable.attach(self.clock, self.scenario, self.parts, self.specs)
+            try:
+                self.durable.replay()
+            except BaseException:
+                self.durable.close()
+                raise
+            self.durable.startup()
+        else:
+            for api, spec in self.specs.items():  # what each API's server does when it starts
+                if spec.startup is not None:
+                    spec.startup(self.parts[api].model)
 
     # -- the models -------------------------------------------------------------------------------
     def model(self, api: str) -> Any:
@@ -263,6 +294,9 @@ class Mock:
         """One port's whole stack (see the module's docstring): the one place where it is put together."""
         part = self.parts[api]
         served: ASGIApp = part.app
+        if self.durable is not None:
+            # Innermost: what the model was asked, after every rewrite, is what replays the same.
+            served = Recorder(served, self.durable, api=api, model=part.model, clock=self.clock)
         if api in self.latitude_sets:
             # Innermost: a latitude choice is part of the implementation, which misbehaviour then breaks.
             served = MisbehaviourMiddleware(served, self.variation, api=api,
@@ -302,6 +336,8 @@ class Mock:
             reset = getattr(part.model, "reset", None)
             if reset is not None:
                 reset()
+        if self.durable is not None:
+            self.durable.reset()
 
     def snapshot(self) -> dict[str, Any]:
         state: dict[str, Any] = {
@@ -314,6 +350,7 @@ class Mock:
             "profile": self.profile,
             "vary": self.variation.choices,
             "cors": {**self.cors.describe(), "preflights": self.preflights.list()},
+            "state_file": str(self.durable.file.path) if self.durable is not None else None,
         }
         for api, part in self.parts.items():
             snapshot = getattr(part.model, "snapshot", None)
@@ -356,16 +393,22 @@ class Mock:
                 "watching": str(watching) if watching is not None else None,
                 "reload_error": _scenario_error_json(error) if error is not None else None}
 
+    def _scenario_change(self, change: Callable[[], object]) -> None:
+        if self.durable is not None:
+            self.durable.scenario_change(change)
+        else:
+            change()
+
     def load_scenario_text(self, text: str, source: str = "<control plane>") -> dict[str, Any]:
         try:
-            self.scenario.load_text(text, source=source)
+            self._scenario_change(lambda: self.scenario.load_text(text, source=source))
         except ScenarioError as exc:
             raise _scenario_error(exc) from None
         return self.scenario_info()
 
     def load_scenario_file(self, path: str | Path) -> dict[str, Any]:
         try:
-            self.scenario.load_file(path)
+            self._scenario_change(lambda: self.scenario.load_file(path))
         except ScenarioError as exc:
             raise _scenario_error(exc) from None
         return self.scenario_info()
@@ -389,6 +432,8 @@ class Mock:
         if declared is None:
             raise MockError(f"the {api} API has no action {action!r}", 404)
         try:
+            if self.durable is not None:
+                return self.durable.act(api, action, arguments, lambda: declared.run(model, **arguments))
             return declared.run(model, **arguments)
         except registry.ActionError as exc:
             raise MockError(exc.message, exc.status) from None

@@ -291,6 +291,9 @@ class ScenarioStore:
         self._current = self._default
         self._watch = self._default_watch
         self.version = 0  # bumped on every successful change; cheap change detection for models
+        # Called just before a hot reload replaces the scenario (a state file settles the models
+        # then, at that instant: mockserver.durable).
+        self.before_reload: Callable[[], None] | None = None
 
     @property
     def current(self) -> Scenario:
@@ -311,8 +314,15 @@ class ScenarioStore:
     def __call__(self) -> Scenario:
         return self.current
 
-    def set(self, scenario: Scenario) -> Scenario:
-        return self._set(scenario, None)
+    @property
+    def in_force(self) -> Scenario:
+        """The scenario in force, without looking at its file."""
+        return self._current
+
+    def set(self, scenario: Scenario, *, keep_watching: bool = False) -> Scenario:
+        """Put `scenario` in force; `keep_watching`: its file (if any) stays watched (a state file's
+        replay of what a hot reload of that file loaded)."""
+        return self._set(scenario, self._watch if keep_watching else None)
 
     def _set(self, scenario: Scenario, watch: _Watch | None) -> Scenario:
         with self._lock:
@@ -380,6 +390,8 @@ class ScenarioStore:
                 self.reload_error = exc
                 _log.warning("scenario change refused, the previous version stays in force: %s", exc)
                 return
+            if self.before_reload is not None:
+                self.before_reload()
             watch.loaded = data
             if watch.is_default:
                 self._default = scenario

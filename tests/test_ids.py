@@ -30,3 +30,17 @@ def test_the_scramble_keeps_distinct_numbers_distinct() -> None:
     sample = list(range(0, 200_000)) + [_MASK48 - k for k in range(1000)]
     out = {_scramble48(n) for n in sample}
     assert len(out) == len(sample) and max(out) <= _MASK48
+
+
+def test_positions_and_seek_move_the_named_counters_forward_only_when_asked() -> None:
+    from mockserver import ids
+
+    before = ids.positions()
+    try:
+        ids.seek({"kinetica.run": 10})
+        assert ids.KINETICA_RUN_IDS.next() == 10 and ids.positions()["kinetica.run"] == 11
+        ids.seek({"kinetica.run": 5}, forward_only=True)   # never back: 5..10 were handed out
+        assert ids.KINETICA_RUN_IDS.next() == 11
+        ids.seek({"no.such": 3})                           # a counter this process does not have
+    finally:
+        ids.seek(before, forward_only=True)

@@ -156,6 +156,8 @@ def _schemas() -> dict[str, Any]:
                 "enabled": {"type": "boolean"}, "basic": {"type": "boolean"}, "bearer": {"type": "boolean"}}},
             "profile": {"enum": ["impl", "docs"], "description": "the PraisonAI profile"},
             "cors": _ref("Cors"),
+            "state_file": {"type": ["string", "null"],
+                           "description": "where every acknowledged change is kept (serve --state), or null"},
             **{spec.name: {"type": "object", "description": f"the {spec.title} model's snapshot"}
                for spec in registry.specs()}}},
         "ActionResult": {"type": "object", "description": "what the model reports after the action"},

@@ -76,6 +76,11 @@ def cancel_job(model: KineticaModel, job_id: int | str) -> dict[str, Any]:
     return {"job_id": number, "cancelled": bool(cancelled)}
 
 
+def restart(model: KineticaModel) -> dict[str, Any]:
+    """A database restart: runs and jobs are gone, procs stay, their auto-start runs begin."""
+    return {"started": model.restart()}
+
+
 def openapi_document(context: ApiContext) -> dict[str, Any] | None:
     try:
         return load_schema("openapi/kinetica.json")
@@ -117,7 +122,10 @@ SPEC = register(ApiSpec(
                       errors=_ERRORS),
         ControlAction("cancel_job", "jobs/{job_id}/cancel", "Cancel a Kinetica job", cancel_job,
                       (ActionParam("job_id", "Kinetica job id"),), errors=_ERRORS),
+        ControlAction("restart", "restart", "Restart the database: runs and jobs are gone, procs stay, "
+                      "and their execute_at_startup runs begin", restart, errors=_ERRORS),
     ),
+    startup=KineticaModel.startup,  # execute_at_startup runs begin when the "database" starts
     breakers=breakers,
     latitudes=lambda: KINETICA_LATITUDES,
     client_rules=client_rules,

@@ -849,6 +849,12 @@ class KineticaModel:
             } for index, s in enumerate(run.segments)],
         }
 
+    def settle(self) -> None:
+        """Bring the model to now (what every operation starts with): before the scenario changes,
+        so that what came due before it came due under the old one."""
+        with self._lock:
+            self._settle()
+
     def runs(self) -> Iterable[str]:
         with self._lock:
             self._settle()

@@ -213,6 +213,9 @@ class PraisonAIModel:
         self.webhook_networks = WebhookPolicy.of(networks=webhook_allow).allowed
         self._lock = threading.RLock()
         self.retention = retention if retention is not None else Retention()
+        # Told of what changes outside any request (webhooks handed out and delivered), for a
+        # state file (mockserver.durable), which gives it back through `replay_event`.
+        self.on_event: Callable[[str, Mapping[str, Any]], None] | None = None
         self.reset()
 
     @property
@@ -407,6 +410,12 @@ class PraisonAIModel:
                     counts[status] += n
             return counts
 
+    def settle(self) -> None:
+        """Bring the model to now (what every operation starts with): before the scenario changes,
+        so that a new schedule starts from the instant of the change, not from the last request."""
+        with self._lock:
+            self._settle(self.clock.now())
+
     def unfinished(self) -> int:
         """Admitted runs not yet finished: what praisonai reports as running_jobs (executor.py:591)."""
         with self._lock:
@@ -441,6 +450,8 @@ class PraisonAIModel:
                     continue
                 del self._webhooks_due[run.job_id]
                 run.webhook_taken = True
+                if self.on_event is not None:
+                    self.on_event("webhook_taken", {"job_id": run.job_id})
                 view = self._view(run, now)
                 if accept(view):
                     due.append(view)
@@ -453,6 +464,21 @@ class PraisonAIModel:
     def record_webhook(self, entry: Mapping[str, Any]) -> None:
         with self._lock:
             self.webhook_log.append(dict(entry))
+            if self.on_event is not None:
+                self.on_event("webhook", entry)
+
+    def replay_event(self, kind: str, payload: Mapping[str, Any]) -> None:
+        """An event `on_event` told of, happening again (a state file's replay): a webhook handed
+        out is not handed out again, a delivery is in the log as it was."""
+        with self._lock:
+            if kind == "webhook_taken":
+                run = self._webhooks_due.pop(str(payload["job_id"]), None)
+                if run is not None:
+                    run.webhook_taken = True
+            elif kind == "webhook":
+                self.webhook_log.append(dict(payload))
+            else:
+                raise ValueError(f"no PraisonAI event {kind!r}")
 
     def snapshot(self) -> dict[str, Any]:
         """JSON-able state for the control plane and the inspector."""

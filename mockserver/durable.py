@@ -1,0 +1,398 @@
+"""State that survives a restart: what a mock writes to its state file, and how it reads it back.
+
+`Durable` joins a `StateFile` (mockserver.state) to one mock's clock, scenario and API parts, and
+never names an API. It records, each in the file before the answer goes out:
+
+- API requests that changed their model (`Recorder`, the innermost pure-ASGI layer of each port: a
+  read that changed nothing, such as the poll of a finished run, never touches SQLite; a model
+  without a `version` counter has every request recorded);
+- control actions (`Mock.act`), each API's `startup` (what it does when the mock starts), model
+  events outside any request (a model with `replay_event` gets an `on_event` hook: PraisonAI's
+  webhook deliveries), and the scenario in force whenever it changed since the last entry;
+- the clock's mode and offset on every move, in `meta`.
+
+Each operation is *pinned* (`Clock.pinned`) to the instant it began, so that the instant recorded
+is the one every `now()` inside it saw, also while the clock follows real time. At start,
+`replay()` moves a frozen clock to each entry's instant and performs it again on the fresh models
+(requests through the API's own app), with the id counters where they stood: the same ids,
+statuses, results and timings come back. Then the clock is put back in its stored mode and the
+counters past every id ever handed out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver import ids, registry
+from mockserver.clock import Clock, Pin
+from mockserver.scenario import Scenario, ScenarioStore
+from mockserver.state import Entry, StateError, StateFile
+
+__all__ = ["CREDENTIAL_HEADERS", "Durable", "Recorder"]
+
+# Never stored (the state file must not keep credentials in clear); the door checked them already.
+CREDENTIAL_HEADERS = frozenset({b"authorization", b"proxy-authorization", b"cookie", b"x-api-key"})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def _run(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine to its end from synchronous code, also when this thread runs an event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(make())
+        return
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            asyncio.run(make())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="mockserver-replay")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
+class Durable:
+    """One mock's state file: recording as it goes, replaying at start."""
+
+    def __init__(self, file: StateFile, *, apis: tuple[str, ...], profile: str, frozen_clock: bool) -> None:
+        self.file = file
+        made_for = file.meta("apis")
+        if made_for is None:  # a new file
+            file.set_meta("apis", list(apis))
+            file.set_meta("profile", profile)
+            file.set_meta("started_frozen", frozen_clock)
+        elif list(made_for) != list(apis) or file.meta("profile") != profile:
+            raise StateError(file.path, f"was written by a mock serving {', '.join(made_for)} with the "
+                                        f"{file.meta('profile')!r} profile; start it the same way")
+        self.started_frozen = bool(file.meta("started_frozen"))
+        self._clock: Clock | None = None
+        self._scenario: ScenarioStore | None = None
+        self._scenario_version: int | None = None   # the store's version last recorded (None: none yet)
+        self._reloaded_at: float | None = None      # the instant of a hot reload not recorded yet
+        self.parts: Mapping[str, registry.ApiPart] = {}
+        self.specs: Mapping[str, registry.ApiSpec] = {}
+
+    # -- the clock to build the mock with -----------------------------------------------------------
+    def start_clock(self, frozen: bool) -> Clock:
+        """A clock for the mock: for a file with history, frozen at its first instant (replay moves
+        it on, then `replay` puts it back in its stored mode); else a fresh one, as asked."""
+        stored = self.file.meta("clock")
+        if stored is None:
+            return Clock(frozen=frozen)
+        first = self.file.first_instant()
+        now = self._stored_now(stored)
+        return Clock(start=now if first is None else min(first, now), frozen=True)
+
+    @staticmethod
+    def _stored_now(stored: Mapping[str, Any]) -> float:
+        return float(stored["now"]) if stored["frozen"] else time.time() + float(stored["offset"])
+
+    def _save_clock(self) -> None:
+        clock = self._clock
+        assert clock is not None
+        state = clock.state()
+        offset = 0.0 if state.frozen else state.now - time.time()
+        self.file.set_meta("clock", {"frozen": state.frozen, "now": state.now, "offset": offset})
+
+    # -- start ----------------------------------------------------------------------------------
+    def attach(self, clock: Clock, scenario: ScenarioStore, parts: Mapping[str, registry.ApiPart],
+               specs: Mapping[str, registry.ApiSpec]) -> None:
+        self._clock, self._scenario, self.parts, self.specs = clock, scenario, parts, specs
+
+    def replay(self) -> None:
+        """Perform the log again on the fresh models, then restore the clock and the id counters."""
+        clock, scenario = self._clock, self._scenario
+        assert clock is not None and scenario is not None
+        counted_before = ids.positions()
+        floor = self.file.meta("ids") or {}
+        performed = 0
+
+        async def perform() -> None:
+            nonlocal performed
+            for entry in self.file.entries():
+                performed += 1
+                if entry.at > clock.now():
+                    clock.set(entry.at)
+                ids.seek(dict(entry.ids))
+                await self._perform(entry)
+
+        try:
+            _run(perform)
+        except StateError:
+            raise
+        except Exception as exc:  # a log this mock cannot perform: said in one line, not a traceback
+            raise StateError(self.file.path, f"cannot be replayed ({type(exc).__name__}: {exc})") from None
+        finally:
+            for wanted in (counted_before, floor):
+                ids.seek(dict(wanted), forward_only=True)
+        stored = self.file.meta("clock")
+        if stored is not None:
+            target = self._stored_now(stored)
+            if target > clock.now():
+                clock.set(target)
+            if not stored["frozen"]:
+                clock.unfreeze()
+        self._scenario_version = scenario.version if performed else None
+        watched = scenario.watching
+        if (performed and watched is not None and scenario.in_force.source == str(watched)
+                and _plain(scenario.default.raw) != _plain(scenario.in_force.raw)):
+            # The watched file changed while the mock was down: that is a change made now.
+            self.scenario_change(lambda: scenario.set(scenario.default, keep_watching=True))
+        scenario.before_reload = self._before_reload
+        self._save_clock()
+        clock.on_move(self._save_clock)
+        for api, part in self.parts.items():
+            if hasattr(part.model, "replay_event"):
+                part.model.on_event = self._event_hook(api)
+
+    async def _perform(self, entry: Entry) -> None:
+        if entry.kind == "scenario":
+            self.settle_models()
+            self._apply_scenario(entry.data)
+            return
+        api = entry.api or ""
+        part, spec = self.parts.get(api), self.specs.get(api)
+        if part is None or spec is None:
+            raise StateError(self.file.path, f"entry {entry.seq} is for the {api!r} API, not served here")
+        if entry.kind == "request":
+            await replay_request(part.app, entry.data, entry.body)
+        elif entry.kind == "action":
+            action = spec.action(str(entry.data["name"]))
+            if action is None:
+                raise StateError(self.file.path, f"entry {entry.seq}: no {api} action {entry.data['name']!r}")
+            action.run(part.model, **dict(entry.data["arguments"]))
+        elif entry.kind == "startup":
+            if spec.startup is not None:
+                spec.startup(part.model)
+        elif entry.kind == "event":
+            part.model.replay_event(str(entry.data["kind"]), dict(entry.data["payload"]))
+        else:
+            raise StateError(self.file.path, f"entry {entry.seq} is of an unknown kind {entry.kind!r}")
+
+    def _apply_scenario(self, data: Mapping[str, Any]) -> None:
+        scenario = self._scenario
+        assert scenario is not None
+        # A change is loaded again (a new version reschedules what is queued, as it did); the
+        # scenario a log starts with only when the mock was started with another one. One read
+        # from the file this mock watches (a hot reload) leaves that file watched.
+        if data.get("changed", True) or _plain(scenario.in_force.raw) != data["document"]:
+            loaded = Scenario.from_dict(data["document"], source=str(data["source"]))
+            watched = scenario.watching
+            scenario.set(loaded, keep_watching=bool(data.get("watching")) and watched is not None
+                         and str(watched) == data["source"])
+
+    def settle_models(self) -> None:
+        """Every model brought to now, as before a scenario change (see `scenario_change`)."""
+        for part in self.parts.values():
+            settle = getattr(part.model, "settle", None)
+            if settle is not None:
+                settle()
+
+    # -- recording ------------------------------------------------------------------------------
+    def scenario_change(self, change: Callable[[], Any]) -> Any:
+        """A scenario loaded through the control plane: the models are settled at that instant
+        first (a new schedule then starts there, not at the last request), and it is recorded at
+        once, as its replay settles and loads it. A file edited on disk is noticed by whatever reads
+        the scenario next: `_before_reload` settles the models then, and the next entry records it
+        at that instant."""
+        clock = self._clock
+        assert clock is not None
+        with clock.pinned() as pin:
+            self.settle_models()
+            result = change()
+        entry = self._scenario_entry(pin.instant, loaded=True)
+        if entry is not None:
+            self.file.append(entry.at, entry.kind, entry.api, ids.positions(), entry.data)
+        return result
+
+    def _before_reload(self) -> None:
+        """A hot reload is about to replace the scenario: settle the models at this instant (as
+        `scenario_change` does), and record the new scenario at it with the next entry."""
+        clock = self._clock
+        assert clock is not None
+        with clock.pinned() as pin:
+            self.settle_models()
+        self._reloaded_at = pin.instant
+
+    def _scenario_entry(self, at: float, *, loaded: bool = False) -> Entry | None:
+        """The scenario in force, when it changed since the last entry (it goes before that entry,
+        at the instant of a hot reload if one brought it)."""
+        scenario = self._scenario
+        assert scenario is not None
+        current = scenario.in_force   # not a look at its file: a reload now would come after the entry
+        reloaded_at, self._reloaded_at = self._reloaded_at, None
+        if reloaded_at is not None and reloaded_at <= at:
+            at = reloaded_at
+        if scenario.version == self._scenario_version:
+            return None
+        # Else the one in force when the log began (unless loaded just now, through the control plane).
+        changed = loaded or self._scenario_version is not None
+        self._scenario_version = scenario.version
+        watching = scenario.watching is not None and str(scenario.watching) == current.source
+        return Entry(0, at, "scenario", None, {}, {"document": _plain(current.raw), "source": current.source,
+                                                   "changed": changed, "watching": watching})
+
+    def record(self, at: float, kind: str, api: str | None, counters: Mapping[str, int],
+               data: Mapping[str, Any], body: bytes = b"") -> None:
+        self.file.append(at, kind, api, counters, data, body, before=self._scenario_entry(at))
+
+    def record_request(self, at: float, api: str, counters: Mapping[str, int], scope: Scope, body: bytes) -> None:
+        headers = [[name.decode("latin-1"), value.decode("latin-1")] for name, value in scope["headers"]
+                   if name.lower() not in CREDENTIAL_HEADERS]
+        server = scope.get("server")
+        data = {"method": scope["method"], "path": scope["path"],
+                "query": scope.get("query_string", b"").decode("latin-1"), "headers": headers,
+                "server": list(server) if server else None}
+        self.record(at, "request", api, counters, data, body)
+
+    def _event_hook(self, api: str) -> Callable[[str, Mapping[str, Any]], None]:
+        def on_event(kind: str, payload: Mapping[str, Any]) -> None:
+            clock = self._clock
+            assert clock is not None
+            self.record(clock.now(), "event", api, ids.positions(), {"kind": kind, "payload": _plain(payload)})
+        return on_event
+
+    def startup(self) -> None:
+        """Each API's startup (what its server does when it starts: Kinetica's auto-start runs),
+        recorded when it changed something."""
+        clock = self._clock
+        assert clock is not None
+        for api, spec in self.specs.items():
+            if spec.startup is None:
+                continue
+            model = self.parts[api].model
+            before, counters = getattr(model, "version", None), ids.positions()
+            with clock.pinned() as pin:
+                spec.startup(model)
+            if before is None or getattr(model, "version", None) != before:
+                self.record(pin.instant, "startup", api, counters, {})
+
+    def act(self, api: str, name: str, arguments: Mapping[str, Any], run: Callable[[], dict[str, Any]]
+            ) -> dict[str, Any]:
+        """A control action, recorded once done (a refused one changed nothing)."""
+        clock = self._clock
+        assert clock is not None
+        counters = ids.positions()
+        with clock.pinned() as pin:
+            result = run()
+        self.record(pin.instant, "action", api, counters, {"name": name, "arguments": _plain(arguments)})
+        return result
+
+    def reset(self) -> None:
+        """After the mock's reset: nothing before it needs replaying; ids stay handed out."""
+        self.file.clear_log(ids.positions())
+        self._scenario_version = None
+
+    def close(self) -> None:
+        self.file.close()
+
+
+async def replay_request(app: ASGIApp, data: Mapping[str, Any], body: bytes) -> None:
+    """One recorded request, performed again on `app`; its answer is dropped."""
+    server = data.get("server")
+    scope: Scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": data["method"],
+        "scheme": "http", "path": data["path"], "raw_path": str(data["path"]).encode("latin-1"),
+        "query_string": str(data["query"]).encode("latin-1"), "root_path": "",
+        "headers": [(str(k).encode("latin-1"), str(v).encode("latin-1")) for k, v in data["headers"]],
+        "server": tuple(server) if server else ("127.0.0.1", 80), "client": ("127.0.0.1", 0),
+    }
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Message) -> None:
+        pass  # the answer was given the first time; a stream ends when it reads the disconnect
+
+    with contextlib.suppress(Exception):  # it raised the first time too (and was recorded: it changed the model)
+        await app(scope, receive, send)
+
+
+class Recorder:
+    """Pure-ASGI, innermost on an API port: records each request that changed the model, before
+    its answer starts; everything else passes through untouched (one version read, no SQLite)."""
+
+    def __init__(self, app: ASGIApp, durable: Durable, *, api: str, model: Any, clock: Clock) -> None:
+        self.app, self.durable, self.api, self.model, self.clock = app, durable, api, model, clock
+
+    def _version(self) -> object:
+        version = getattr(self.model, "version", None)
+        return object() if version is None else version  # no counter: every request counts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._other(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        version, counters = self._version(), ids.positions()
+        # A frozen clock already gives every now() of the operation the same instant; a running
+        # one is pinned to it (a context variable: costs a little, so only then).
+        pin, token = (Pin(self.clock, self.clock.now()), None) if self.clock.frozen else self.clock.pin()
+
+        async def receive_body() -> Message:
+            nonlocal version, counters
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):  # the operation comes next
+                    version, counters = self._version(), ids.positions()
+            return message
+
+        def settle() -> None:
+            if pin.active:
+                pin.active = False
+                if self._version() != version:
+                    self.durable.record_request(pin.instant, self.api, counters, scope, b"".join(chunks))
+
+        async def send_answer(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                settle()
+            await send(message)
+
+        try:
+            await self.app(scope, receive_body, send_answer)
+        finally:
+            settle()
+            if token is not None:
+                self.clock.unpin(token)
+
+    async def _other(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Lifespan is answered here: the mock has done each API's startup, recorded (`Durable.startup`);
+        the app's own would change its model unrecorded."""
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
