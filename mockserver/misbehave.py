@@ -246,7 +246,8 @@ class MisbehaviourMiddleware:
                     for b in active:  # status/header changes of a stream happen before it starts
                         if b.after is not None:
                             await _maybe(b.after(ex, state(b.clause)))
-                    await send(_start(ex))
+                    # Still a stream of unknown length, whatever content type a breaker now gives it.
+                    await send(_start(ex, streaming=True))
                     started = True
                 return
             if message["type"] != "http.response.body":
@@ -267,7 +268,7 @@ class MisbehaviourMiddleware:
                     if b.after is not None:
                         await _maybe(b.after(ex, state(b.clause)))
                 self.codec.encode_response(ex)
-                await send(_start(ex))
+                await send(_start(ex, streaming=False))
                 await send({"type": "http.response.body", "body": ex.response_body, "more_body": False})
 
         await self.app(scope, replay_body(ex.body, receive), capture)
@@ -343,10 +344,10 @@ async def _read_body(receive: Receive) -> bytes:
     return b"".join(parts)
 
 
-def _start(ex: Exchange) -> Message:
+def _start(ex: Exchange, *, streaming: bool) -> Message:
     headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in ex.response_headers
                if k.lower() != "content-length"]
-    if not ex.streaming:
+    if not streaming:
         headers.append((b"content-length", str(len(ex.response_body)).encode()))
     return {"type": "http.response.start", "status": ex.status, "headers": headers}
 
