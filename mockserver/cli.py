@@ -132,8 +132,8 @@ def _own_names(args: argparse.Namespace) -> list[str]:
 
 
 def _add_proxy(commands: argparse._SubParsersAction[Parser]) -> None:
-    from mockserver.proxy.app import APIS
     from mockserver.proxy.app import PROFILES as PROXY_PROFILES
+    from mockserver.proxy.app import proxy_apis
 
     proxy = commands.add_parser(
         "proxy", help="stand between a client and a live server: check and record the traffic",
@@ -143,7 +143,7 @@ def _add_proxy(commands: argparse._SubParsersAction[Parser]) -> None:
                     "listed at GET /_mock/violations on the proxy's port.",
         epilog="Exit codes: 0 stopped normally, 1 stopped with violations seen and --fail-on-violation, "
                "2 a usage mistake (said in one line).")
-    proxy.add_argument("--api", choices=APIS, required=True, help="which API the target speaks")
+    proxy.add_argument("--api", choices=proxy_apis(), required=True, help="which API the target speaks")
     proxy.add_argument("--target", required=True, metavar="URL", type=target_url,
                        help="the server to forward to, e.g. http://127.0.0.1:9191")
     proxy.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")

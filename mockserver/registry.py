@@ -139,6 +139,7 @@ class ApiSpec:
     build: Callable[[ApiContext], ApiPart]      # a fresh model and the app serving it
     clause_prefix: str                          # contract clause ids of this API start with it
     suite_target: str = ""                      # "module:Class", the conformance suite's Target
+    proxy_observer: str = ""                    # "module:Class", the proxy's judge of its traffic
     scenario_module: str | None = None          # imported to register the API's scenario section
     scenario_settings: Mapping[str, str] = field(default_factory=dict)  # Mock setting -> section key
     actions: tuple[ControlAction, ...] = ()

@@ -109,6 +109,7 @@ SPEC = register(ApiSpec(
     build=build,
     clause_prefix="KIN",
     suite_target="contract_tests.kinetica.client:KineticaTarget",
+    proxy_observer="mockserver.kinetica.observer:KineticaObserver",
     scenario_module="mockserver.kinetica.scenario",
     scenario_settings={"segments": "segments"},
     actions=(

@@ -58,6 +58,7 @@ SPEC = register(ApiSpec(
     build=build,
     clause_prefix="PRA",
     suite_target="contract_tests.praisonai.client:PraisonTarget",
+    proxy_observer="mockserver.praisonai.observer:PraisonAIObserver",
     scenario_module="mockserver.praisonai.scenario",
     actions=(
         ControlAction("cancel_run", "runs/{job_id}/cancel", "Cancel a PraisonAI run", cancel_run,

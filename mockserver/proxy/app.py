@@ -9,6 +9,7 @@ things passed, so they never delay the traffic; `settle()` waits for the ones un
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import logging
 import queue
@@ -22,47 +23,44 @@ import anyio
 import httpx
 from starlette.types import Receive, Scope, Send
 
+from mockserver import registry
 from mockserver.cassette import CassetteWriter, Exchange, StreamEvent
 from mockserver.control import CONTROL_PREFIX
 from mockserver.faults import expose_transport
 from mockserver.guard import ErrorBody, Guard, GuardConfig, HostPolicy
-from mockserver.kinetica import wire
 from mockserver.proxy.findings import Evidence, ViolationLog, evidence_of
-from mockserver.proxy.forward import Forwarder, InFlight
+from mockserver.proxy.forward import ErrorAnswer, Forwarder, InFlight
 from mockserver.proxy.observer import Observer
 
-__all__ = ["APIS", "PROFILES", "VIOLATIONS_PATH", "ProxyApp", "observer_for"]
+__all__ = ["PROFILES", "VIOLATIONS_PATH", "ProxyApp", "observer_for", "proxy_apis"]
 
-APIS = ("kinetica", "praisonai")
 PROFILES = ("impl", "docs")
 VIOLATIONS_PATH = CONTROL_PREFIX + "/violations"
 LOG = logging.getLogger("mockserver.proxy")
 
 
+def proxy_apis() -> list[str]:
+    """The registered APIs whose packages say how to judge their traffic."""
+    return [spec.name for spec in registry.specs() if spec.proxy_observer]
+
+
 def observer_for(api: str, profile: str) -> Observer:
-    if api == "kinetica":
-        from mockserver.proxy.kinetica import KineticaObserver
-        return KineticaObserver(profile)
-    if api == "praisonai":
-        from mockserver.proxy.praisonai import PraisonAIObserver
-        return PraisonAIObserver(profile)
-    raise ValueError(f"no proxy observer for the API {api!r}; expected one of {', '.join(APIS)}")
+    spec = next((s for s in registry.specs() if s.name == api), None)
+    if spec is None or not spec.proxy_observer:
+        raise ValueError(f"no proxy observer for the API {api!r}; expected one of {', '.join(proxy_apis())}")
+    module, _, name = spec.proxy_observer.partition(":")
+    observer: Observer = getattr(importlib.import_module(module), name)(profile)
+    return observer
 
 
-def error_answer(api: str) -> Any:
+def error_answer(observer: Observer) -> ErrorAnswer:
     """The 502 a client gets when the target cannot be reached, in the API's own error format."""
 
-    def kinetica(reason: str, content_type: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
-        try:
-            encoding = wire.encoding_of(content_type)
-        except wire.WireError:
-            encoding = wire.JSON
-        return 502, [("content-type", wire.MEDIA_TYPES[encoding])], wire.error_response(reason, encoding)
+    def answer(reason: str, content_type: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
+        media, body = observer.error_body(reason, content_type)
+        return 502, [("content-type", media)], body
 
-    def praisonai(reason: str, content_type: str | None) -> tuple[int, list[tuple[str, str]], bytes]:
-        return 502, [("content-type", "application/json")], json.dumps({"detail": reason}).encode("utf-8")
-
-    return kinetica if api == "kinetica" else praisonai
+    return answer
 
 
 def _decoded(exchange: Exchange) -> Exchange:
@@ -77,14 +75,13 @@ def _decoded(exchange: Exchange) -> Exchange:
     return dataclasses.replace(exchange, response_body=body)
 
 
-def door_error(api: str) -> ErrorBody:
+def door_error(observer: Observer) -> ErrorBody:
     """A refusal at the proxy's door (foreign Host or Origin, too large a body), in the API's format."""
-    answer = error_answer(api)
 
     def body(scope: Scope, message: str) -> tuple[bytes, bytes]:
         content_type = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"content-type"), None)
-        _, headers, data = answer(message, content_type)
-        return dict(headers)["content-type"].encode("latin-1"), data
+        media, data = observer.error_body(message, content_type)
+        return media.encode("latin-1"), data
 
     return body
 
@@ -119,7 +116,7 @@ class ProxyApp:
         self._checker = threading.Thread(target=self._check, name=f"proxy-checks:{api}", daemon=True)
         self._checker.start()
         self._door = expose_transport(Guard(self._serve, GuardConfig(hosts=HostPolicy.from_names(allowed_hosts)),
-                                            error_body=door_error(api)))
+                                            error_body=door_error(self.observer)))
 
     # -- ASGI ---------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -144,7 +141,7 @@ class ProxyApp:
         if self._forwarder is None:  # without a lifespan (an ASGI test transport): made on first use
             self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False)
             self._forwarder = Forwarder(self.target, self._client, api=self.api,
-                                        error_answer=error_answer(self.api), on_exchange=self._exchanged,
+                                        error_answer=error_answer(self.observer), on_exchange=self._exchanged,
                                         on_event=self._event)
         return self._forwarder
 

@@ -28,6 +28,10 @@ class Observer(Protocol):
 
     def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]: ...
 
+    def error_body(self, reason: str, content_type: str | None) -> tuple[str, bytes]:
+        """(media type, body) of an error in the API's own format, for a request of `content_type`."""
+        ...
+
     def event(self, exchange: Exchange, text: str, evidence: Evidence) -> list[Finding]: ...
 
 

@@ -34,6 +34,14 @@ TRUE = "true"
 class KineticaObserver:
     api = "kinetica"
 
+    @staticmethod
+    def error_body(reason: str, content_type: str | None) -> tuple[str, bytes]:
+        try:
+            encoding = wire.encoding_of(content_type)
+        except wire.WireError:
+            encoding = wire.JSON
+        return wire.MEDIA_TYPES[encoding], wire.error_response(reason, encoding)
+
     def __init__(self, profile: str = "impl") -> None:
         self.profile = profile  # Kinetica has one contract: every clause applies to every profile
         self.checker = ResponseChecker(load_schema("openapi/kinetica.json"), suffix_routing=True)

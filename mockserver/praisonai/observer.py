@@ -39,6 +39,10 @@ def _json(body: bytes) -> Any:
 class PraisonAIObserver:
     api = "praisonai"
 
+    @staticmethod
+    def error_body(reason: str, content_type: str | None) -> tuple[str, bytes]:
+        return "application/json", json.dumps({"detail": reason}).encode("utf-8")
+
     def __init__(self, profile: str = "impl") -> None:
         require_sse_reader()
         self.profile = profile
