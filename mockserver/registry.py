@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from mockserver.auth import Rejection
+    from mockserver.cassette import Exchange
     from mockserver.clock import Clock
     from mockserver.grading import ClientRule
     from mockserver.misbehave import BreakerSet
@@ -129,6 +130,10 @@ def _no_document(context: ApiContext) -> dict[str, Any] | None:
     return None
 
 
+# Give a model the plans of a recorded session: (model, the API's exchanges, replay speed).
+ReplayHook = Callable[[Any, "list[Exchange]", float], None]
+
+
 @dataclass(frozen=True)
 class ApiSpec:
     """One API, as the shared machinery sees it."""
@@ -149,6 +154,9 @@ class ApiSpec:
     # `openapi_path` with `servers` naming that port; None: not served. Must not collide with the API.
     openapi: Callable[[ApiContext], dict[str, Any] | None] = _no_document
     openapi_path: str = "/openapi.json"
+    # `mockserver serve --replay`: installs recorded runs' plans in a fresh model (mockserver.replaying);
+    # None: this API cannot replay a cassette.
+    replay: ReplayHook | None = None
 
     @property
     def fixture(self) -> str:
