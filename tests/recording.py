@@ -16,16 +16,19 @@ __all__ = ["RecordingTransport"]
 
 
 class RecordingTransport(httpx.BaseTransport):
-    """Every exchange through it goes to `writer`, timed on the wall clock from the first one."""
+    """Every exchange through it goes to `writer`, timed from the first one on `now` (the wall
+    clock; a test recording a mock on a frozen clock passes that clock's, as if the session had
+    taken that long)."""
 
-    def __init__(self, writer: CassetteWriter, api: str) -> None:
+    def __init__(self, writer: CassetteWriter, api: str, now: Callable[[], float] = time.monotonic) -> None:
         self.writer = writer
         self.api = api
+        self.now = now
         self.inner = httpx.HTTPTransport()
         self._origin: float | None = None
 
     def _since_origin(self) -> float:
-        now = time.monotonic()
+        now = self.now()
         if self._origin is None:
             self._origin = now
         return now - self._origin
