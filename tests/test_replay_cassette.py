@@ -132,3 +132,15 @@ def test_serve_replays_a_recorded_run_at_the_given_speed(praisonai_cassette: Pat
                     ("running", 2), ("running", 2), ("succeeded", 3)]
     assert result["result"] == "Mock result for: p"
 
+
+
+def test_the_replay_mock_fixture_serves_a_replay_on_a_frozen_clock(replay_mock, praisonai_cassette: Path) -> None:
+    server = replay_mock(praisonai_cassette, speed=5, apis=["praisonai"])
+    assert server.clock.frozen and server.mock.replaying == praisonai_cassette
+    with httpx.Client(base_url=server.urls["praisonai"], timeout=5) as http:
+        job_id = http.post("/api/v1/runs", json={"prompt": "p"}).json()["job_id"]
+        server.clock.advance(35 / 5 + 0.1)
+        assert http.get(f"/api/v1/runs/{job_id}").json()["status"] == "succeeded"
+        second = http.post("/api/v1/runs", json={"prompt": "p"}).json()["job_id"]
+        server.clock.advance(3.1)   # beyond the recording: the scenario's three 1 s steps
+        assert http.get(f"/api/v1/runs/{second}").json()["status"] == "succeeded"
