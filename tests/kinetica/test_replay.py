@@ -206,3 +206,27 @@ def test_a_reset_replays_the_recording_again_and_runs_beyond_it_follow_the_scena
     clock.advance(1.0)
     assert session.status()["overall_statuses"][extra] == "complete"
     assert first != again
+
+
+def test_the_official_client_reads_the_replay_in_the_recorded_encoding(
+        cassette: Path, replay: tuple[Session, Clock]) -> None:
+    gpudb = pytest.importorskip("gpudb")
+    session, clock = replay
+    final = _recorded_polls(cassette)[-1][1]
+    recorded_forty, recorded_mixed = list(final["overall_statuses"])[:2]
+    url = str(session.http.base_url).rstrip("/")
+    db = gpudb.GPUdb(host=url + "/gpudb-0", options=gpudb.GPUdb.Options(
+        {"encoding": session.encoding.upper(), "timeout": 10}))
+    for name in ("forty", "mixed"):
+        assert db.create_proc(name, "distributed", {"p.py": b"#"}, "python", ["p.py"], {})["status_info"][
+            "status"] == "OK"
+    forty = db.execute_proc("forty", {}, {}, [], {}, [], {})["run_id"]
+    mixed = db.execute_proc("mixed", FAILING, {}, [], {}, [], {})["run_id"]
+    clock.advance(FORTY_MINUTES / SPEED)
+    answer = db.show_proc_status("", {})
+    assert answer["status_info"]["status"] == "OK"
+    for run_id, recorded_id in ((forty, recorded_forty), (mixed, recorded_mixed)):
+        assert answer["overall_statuses"][run_id] == final["overall_statuses"][recorded_id]
+        assert answer["statuses"][run_id] == final["statuses"][recorded_id]
+        assert answer["messages"][run_id] == final["messages"][recorded_id]
+        assert answer["results"][run_id] == final["results"][recorded_id]

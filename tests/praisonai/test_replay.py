@@ -114,6 +114,9 @@ def test_the_recorded_status_sequence_replays_at_the_recorded_instants(cassette:
                 assert answers[-1] == _shape(body), (prompt, at)
                 listed = {j["job_id"]: j for j in http.get("/api/v1/runs").json()["jobs"]}
                 assert _shape(listed[job_id]) == _shape(body)
+                with connect_sse(http, "GET", f"/api/v1/runs/{job_id}/stream") as source:
+                    first = next(source.iter_sse())   # the stream opens with the status now
+                assert (first.event, json.loads(first.data)["status"]) == ("status", body["status"])
             assert [a[0] for a in answers] == [b["status"] for _, b in recorded]
 
 
