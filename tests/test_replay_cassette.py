@@ -144,3 +144,32 @@ def test_the_replay_mock_fixture_serves_a_replay_on_a_frozen_clock(replay_mock, 
         second = http.post("/api/v1/runs", json={"prompt": "p"}).json()["job_id"]
         server.clock.advance(3.1)   # beyond the recording: the scenario's three 1 s steps
         assert http.get(f"/api/v1/runs/{second}").json()["status"] == "succeeded"
+
+
+def test_a_run_cancelled_while_queued_replays_queued_until_the_client_cancels_it(tmp_path: Path) -> None:
+    path = tmp_path / "queued.jsonl"
+    recorder = MockServer(apis=["praisonai"], frozen_clock=True).start()
+    try:
+        with CassetteWriter(path, apis=("praisonai",)) as writer, httpx.Client(
+                base_url=recorder.urls["praisonai"], timeout=10,
+                transport=RecordingTransport(writer, "praisonai", now=recorder.clock.now)) as http:
+            queued = http.post("/api/v1/runs", json={"prompt": "q", "config": {"mock_queue_seconds": 600}})
+            job_id = queued.json()["job_id"]
+            recorder.clock.advance(30)
+            assert http.get(f"/api/v1/runs/{job_id}").json()["status"] == "queued"
+            assert http.post(f"/api/v1/runs/{job_id}/cancel").json()["status"] == "cancelled"
+    finally:
+        recorder.stop()
+    server = MockServer(apis=["praisonai"], frozen_clock=True, replay=path).start()
+    try:
+        with httpx.Client(base_url=server.urls["praisonai"], timeout=10) as http:
+            job_id = http.post("/api/v1/runs", json={"prompt": "q"}).json()["job_id"]
+            server.clock.advance(3600)
+            assert http.get(f"/api/v1/runs/{job_id}").json()["status"] == "queued"
+            state = http.get("/_mock/state")
+            assert state.status_code == 200
+            (run,) = state.json()["praisonai"]["runs"]
+            assert run["plan"]["replayed"] is True and run["plan"]["queue_seconds"] is None
+            assert http.post(f"/api/v1/runs/{job_id}/cancel").json()["status"] == "cancelled"
+    finally:
+        server.stop()

@@ -190,8 +190,10 @@ class RunView:
             "idempotency_key": self.idempotency_key,
             "plan": {"steps": self.plan.steps, "step_seconds": self.plan.step_seconds,
                      "fail": self.plan.fail, "hang": self.plan.hang,
-                     "queue_seconds": self.plan.queue_seconds, "timeout": self.plan.timeout,
-                     "invalid_hint": self.plan.invalid_hint},
+                     # inf (a replayed run never seen starting) is no JSON number
+                     "queue_seconds": self.plan.queue_seconds if math.isfinite(self.plan.queue_seconds) else None,
+                     "timeout": self.plan.timeout, "invalid_hint": self.plan.invalid_hint,
+                     "replayed": self.plan.report_offsets is not None},
         }
 
 

@@ -9,7 +9,8 @@ What a recorded run is observed in: its submit answer (queued), status polls, li
 answers, result answers, and its event stream's status, progress, result and error events, each at
 the instant the request began (an event: at its offset). From those (see mockserver.replaying for
 the rule that places a change at the first observation showing it):
-- it starts (leaves `queued`) at the first observation not queued;
+- it starts (leaves `queued`) at the first observation showing it running, finished on its own, or
+  reporting progress; a run never seen so stays queued (a cancel answer alone says nothing);
 - step k is reported at the first observation showing k steps completed; steps never shown are never
   reported before the end (a success reports them all at its end);
 - it ends at the first terminal observation: `succeeded` with the recorded result (from
@@ -64,7 +65,9 @@ class _Timeline:
         """This run's plan: the scenario's (`planned`, for the timeout and a result never recorded)
         with the recorded instants, outcome, result and error."""
         seen = sorted((s for s in self.seen if s.at >= 0), key=lambda s: s.at)
-        start = next((s.at for s in seen if s.status is not None and s.status != "queued"), math.inf)
+        # Started: seen running, finished on its own, or reporting progress (a cancel says nothing).
+        start = next((s.at for s in seen if s.status in ("running", "succeeded", "failed")
+                      or (s.status is None and s.total is not None)), math.inf)
         end_seen = next((s for s in seen if s.status in TERMINAL), None)
         total = max((s.total for s in seen if s.total), default=0)
         offsets = []
