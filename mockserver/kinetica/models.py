@@ -152,7 +152,8 @@ class Segment:
         printed_at = self.stdout_at if stream is self.stdout else self.stderr_at
         span = self.duration or 0.0
         if printed_at is not None:
-            count = bisect.bisect_right(printed_at, upto - self.start)
+            begun = self.start
+            count = bisect.bisect_right(range(len(printed_at)), upto, key=lambda k: begun + printed_at[k])
         elif span <= 0:
             count = len(stream)
         else:

@@ -89,8 +89,9 @@ class Plan:
         if self.steps == 0 or self.invalid_hint is not None or t < start:
             return 0
         if self.report_offsets is not None:
-            reported = [self.report_instant(start, k) for k in range(self.steps)]
-            return max(bisect.bisect_right(reported, t) - 1, 0)
+            # Offsets never decrease: a binary search over the instants, each as report_instant says.
+            reported = bisect.bisect_right(range(self.steps), t, key=lambda k: self.report_instant(start, k))
+            return max(reported - 1, 0)
         if self.step_seconds <= 0:
             return self.steps - 1
         ratio = (t - start) / self.step_seconds   # may overflow to inf for tiny steps
