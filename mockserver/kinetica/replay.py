@@ -152,6 +152,7 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
     by_run_id: dict[str, _Run] = {}
     by_job: dict[int, _Run] = {}
     jobs: dict[int, _Job] = {}
+    tags: dict[str, int] = {}           # job_tag -> job id (a job may be polled by its tag)
     read_all = [(exchange, read) for exchange in exchanges if (read := _read(exchange)) is not None]
     for exchange, (endpoint, request, response) in read_all:
         if endpoint == _EXECUTE and response is not None:
@@ -162,6 +163,9 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
             job_id = int(response.get("job_id", -1))
             inner = str(request.get("endpoint", ""))
             jobs[job_id] = _Job(inner, exchange.started)
+            tag = (response.get("info") or {}).get("job_tag")
+            if tag:
+                tags[str(tag)] = job_id
             if inner == _EXECUTE:
                 record = _inner_request(request)
                 if record is not None:
@@ -169,7 +173,10 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
                     runs.append(run)
                     by_job[job_id] = run
         elif endpoint == _GET_JOB and response is not None:
-            _job_seen(exchange, request, response, jobs, by_job, by_run_id)
+            tag = (request.get("options") or {}).get("job_tag")
+            polled = tags.get(tag) if tag else request.get("job_id")
+            if isinstance(polled, int) and polled in jobs:
+                _job_seen(exchange, polled, response, jobs, by_job, by_run_id)
     # Second pass, once every run's id is known (a job's run is named only by its DONE answer, but
     # a listing of every run may have shown it before).
     for exchange, (endpoint, _, response) in read_all:
@@ -205,11 +212,8 @@ def _inner_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
 
 
-def _job_seen(exchange: Exchange, request: Mapping[str, Any], response: Mapping[str, Any],
+def _job_seen(exchange: Exchange, job_id: int, response: Mapping[str, Any],
               jobs: dict[int, _Job], by_job: dict[int, _Run], by_run_id: dict[str, _Run]) -> None:
-    job_id = request.get("job_id")
-    if not isinstance(job_id, int) or job_id not in jobs:
-        return
     job, status = jobs[job_id], str(response.get("job_status", ""))
     if job.open and status in ("DONE", "ERROR", "CANCELLED"):
         job.open = False

@@ -41,6 +41,7 @@ SCENARIO = {
                    "results": {"rows": "1000"}}],
     },
 }
+JOB_TAG = "replayed-job"
 FAILING = {"fail_segments": "1", "fail_message": "rank 1 lost its input"}
 
 
@@ -75,7 +76,8 @@ class Session:
                    if self.encoding == BINARY else json.dumps(inner).encode())
         job = self.call("/create/job", {"endpoint": "/execute/proc", "request_encoding": self.encoding,
                                         "data": payload if self.encoding == BINARY else b"",
-                                        "data_str": "" if self.encoding == BINARY else payload.decode()})
+                                        "data_str": "" if self.encoding == BINARY else payload.decode(),
+                                        "options": {"job_tag": JOB_TAG}})
         runs.append(self.call("/execute/proc", {"proc_name": "forty", "run_tag": "to-kill"})["run_id"])
         return runs, job["job_id"]
 
@@ -83,7 +85,10 @@ class Session:
         return self.call("/show/proc/status", {})
 
     def job(self, job_id: int) -> dict[str, Any]:
-        return self.call("/get/job", {"job_id": job_id})
+        """Polled by its id in binary, by its tag in JSON (the replay reads either)."""
+        if self.encoding == BINARY:
+            return self.call("/get/job", {"job_id": job_id})
+        return self.call("/get/job", {"job_id": 0, "options": {"job_tag": JOB_TAG}})
 
     def kill(self, run_id: str) -> None:
         self.call("/kill/proc", {"run_id": run_id})
