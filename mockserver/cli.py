@@ -191,7 +191,8 @@ def _serve(args: argparse.Namespace) -> int:
         broken = ", ".join(sorted(mock.misbehaviour.ids))
         print(f"MISBEHAVING on purpose: breaks {broken} (not a correct implementation)", flush=True)
     if mock.replaying is not None:
-        print(f"replaying {mock.replaying} at {args.replay_speed or 1.0:g}x speed", flush=True)
+        held = "; ".join(f"{api}: {summary}" for api, summary in mock.replayed.items()) or "nothing to replay"
+        print(f"replaying {mock.replaying} at {args.replay_speed or 1.0:g}x speed ({held})", flush=True)
     watching = mock.scenario.watching
     if watching is not None:
         print(f"scenario: {mock.scenario.current.name} from {watching} (edits apply without a restart)",

@@ -130,8 +130,9 @@ def _no_document(context: ApiContext) -> dict[str, Any] | None:
     return None
 
 
-# Give a model the plans of a recorded session: (model, the API's exchanges, replay speed).
-ReplayHook = Callable[[Any, "list[Exchange]", float], None]
+# Give a model the plans of a recorded session: (model, the API's exchanges, replay speed) -> what
+# was found, for people ("3 runs").
+ReplayHook = Callable[[Any, "list[Exchange]", float], str]
 
 
 @dataclass(frozen=True)

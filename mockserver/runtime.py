@@ -234,12 +234,13 @@ class Mock:
         self.parts: dict[str, registry.ApiPart] = {api: spec.build(contexts[api])
                                                    for api, spec in self.specs.items()}
         self.replaying: Path | None = None
+        self.replayed: dict[str, str] = {}   # per API, what the recording holds ("3 runs")
         if replay is not None:
             speed = checked_speed(replay_speed)
             for api, exchanges in load_replay(replay, self.apis).items():
                 hook = self.specs[api].replay
                 assert hook is not None   # load_replay refuses an API without one
-                hook(self.parts[api].model, exchanges, speed)
+                self.replayed[api] = hook(self.parts[api].model, exchanges, speed)
             self.replaying = Path(replay)
         # Each API's OpenAPI document, served on its port (`ApiSpec.openapi_path`).
         self.openapi: dict[str, dict[str, Any]] = {

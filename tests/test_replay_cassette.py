@@ -124,7 +124,7 @@ def test_serve_replays_a_recorded_run_at_the_given_speed(praisonai_cassette: Pat
     finally:
         code, out, err = _stop(proc)
     assert code == 0, err
-    assert f"replaying {praisonai_cassette} at 10x speed" in out
+    assert f"replaying {praisonai_cassette} at 10x speed (praisonai: 1 run(s))" in out
     # Recorded: a step every 10 s, seen by polls every 5 s (each change at the first poll showing
     # it: started at 5 s, steps at 15 s and 25 s, the end at 35 s); replayed ten times as fast, and
     # not as the scenario's default (three 1 s steps) would have it.

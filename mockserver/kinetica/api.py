@@ -84,11 +84,11 @@ def openapi_document(context: ApiContext) -> dict[str, Any] | None:
         return None
 
 
-def replay(model: KineticaModel, exchanges: list[Exchange], speed: float) -> None:
+def replay(model: KineticaModel, exchanges: list[Exchange], speed: float) -> str:
     """Recorded runs and jobs become plans (mockserver/kinetica/replay.py), loaded on first use."""
     from mockserver.kinetica.replay import install
 
-    install(model, exchanges, speed)
+    return install(model, exchanges, speed)
 
 
 def breakers() -> BreakerSet:

@@ -142,9 +142,11 @@ class KineticaReplay:
         self._jobs.rewind()
 
 
-def install(model: KineticaModel, exchanges: list[Exchange], speed: float) -> None:
-    """The spec's replay hook."""
-    model.replay = recorded_session(exchanges, speed)
+def install(model: KineticaModel, exchanges: list[Exchange], speed: float) -> str:
+    """The spec's replay hook: what it found."""
+    model.replay = replay = recorded_session(exchanges, speed)
+    runs, jobs = replay.counts
+    return f"{runs} run(s), {jobs} job(s)"
 
 
 def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaReplay:

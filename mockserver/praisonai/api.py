@@ -35,11 +35,11 @@ def cancel_run(model: PraisonAIModel, job_id: str) -> dict[str, Any]:
     return {"job_id": job_id, "cancelled": True, "status": view.status}
 
 
-def replay(model: PraisonAIModel, exchanges: list[Exchange], speed: float) -> None:
+def replay(model: PraisonAIModel, exchanges: list[Exchange], speed: float) -> str:
     """Recorded runs become plans (mockserver/praisonai/replay.py), loaded on first use."""
     from mockserver.praisonai.replay import install
 
-    install(model, exchanges, speed)
+    return install(model, exchanges, speed)
 
 
 def breakers() -> BreakerSet:

@@ -129,9 +129,10 @@ def recorded_runs(exchanges: Sequence[Exchange], speed: float) -> PraisonAIRepla
     return PraisonAIReplay(sorted(runs.values(), key=lambda t: t.submitted), speed)
 
 
-def install(model: PraisonAIModel, exchanges: list[Exchange], speed: float) -> None:
-    """The spec's replay hook."""
-    model.replay = recorded_runs(exchanges, speed)
+def install(model: PraisonAIModel, exchanges: list[Exchange], speed: float) -> str:
+    """The spec's replay hook: what it found."""
+    model.replay = replay = recorded_runs(exchanges, speed)
+    return f"{len(replay)} run(s)"
 
 
 # -- reading observations out of exchanges -------------------------------------------------------------
