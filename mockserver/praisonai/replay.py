@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,26 +177,32 @@ def _status_seen(at: float, body: dict[str, Any]) -> _Seen:
 
 
 def _stream_seen(exchange: Exchange) -> list[_Seen]:
-    """The stream's events, each an observation at its offset (parsed by httpx-sse)."""
+    """The stream's events (parsed by httpx-sse), each an observation at the offset of the recorded
+    piece that completed it: a recorder may cut the stream anywhere, not only between events."""
+    arrived = [0.0]
+
+    def pieces() -> Iterator[bytes]:
+        for recorded in exchange.events:
+            arrived[0] = recorded.offset   # read lazily: set while the parser holds this piece
+            yield recorded.text.encode("utf-8")
+
+    response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=pieces())
     found = []
-    for recorded in exchange.events:
-        response = httpx.Response(200, headers={"content-type": "text/event-stream"},
-                                  content=recorded.text.encode("utf-8"))
-        for event in EventSource(response).iter_sse():
-            data = _json(event.data.encode("utf-8"))
-            if not isinstance(data, dict):
-                continue
-            at = exchange.started + recorded.offset
-            if event.event == "status":
-                found.append(_Seen(at, status=data.get("status")))
-            elif event.event == "progress":
-                found.append(_progress_seen(at, data))
-            elif event.event == "result":
-                found.append(_Seen(at, status="succeeded", streamed=data.get("result")))
-            elif event.event == "error" and data.get("error") != "Job not found":
-                found.append(_Seen(at, status="failed", error=data.get("error")))
-            elif event.event == "cancelled":
-                found.append(_Seen(at, status="cancelled"))
+    for event in EventSource(response).iter_sse():
+        data = _json(event.data.encode("utf-8"))
+        if not isinstance(data, dict):
+            continue
+        at = exchange.started + arrived[0]
+        if event.event == "status":
+            found.append(_Seen(at, status=data.get("status")))
+        elif event.event == "progress":
+            found.append(_progress_seen(at, data))
+        elif event.event == "result":
+            found.append(_Seen(at, status="succeeded", streamed=data.get("result")))
+        elif event.event == "error" and data.get("error") != "Job not found":
+            found.append(_Seen(at, status="failed", error=data.get("error")))
+        elif event.event == "cancelled":
+            found.append(_Seen(at, status="cancelled"))
     return found
 
 

@@ -167,3 +167,30 @@ def _last_event(text: str) -> tuple[str, str]:
     response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=text.encode())
     event = next(EventSource(response).iter_sse())
     return event.event, event.data
+
+
+def test_stream_events_cut_anywhere_by_the_recorder_are_observed_when_their_last_piece_came() -> None:
+    from mockserver.cassette import StreamEvent
+    from mockserver.praisonai.plan import Plan
+    from mockserver.praisonai.replay import recorded_runs
+
+    def exchange(method: str, path: str, request: bytes, response: bytes, started: float,
+                 events: tuple[StreamEvent, ...] = ()) -> Exchange:
+        return Exchange("praisonai", method, path, "", [("content-type", "application/json")], request,
+                        202 if method == "POST" else 200, [("content-type", "application/json")], response,
+                        started, 0.0, events)
+
+    stream = (StreamEvent(0.5, 'event: status\r\ndata: {"status": "running", "job_id": "run_a"}\r\n\r\nevent: prog'),
+              StreamEvent(1.5, 'ress\r\ndata: {"percentage": 50.0, "step": "Step 2 of 2"}\r\n'),
+              StreamEvent(2.5, '\r\nevent: result\r\ndata: {"result": "done"}\r\n\r\n'))
+    replay = recorded_runs([
+        exchange("POST", "/api/v1/runs", b'{"prompt": "p"}', b'{"job_id": "run_a", "status": "queued"}', 10.0),
+        exchange("GET", "/api/v1/runs/run_a/stream", b"", b"", 10.0, stream),
+    ], speed=1.0)
+    planned = Plan(steps=3, step_seconds=1.0, fail=None, hang=False, queue_seconds=0.0, result="x", timeout=3600)
+    plan = replay.plan_for("p", planned)
+    # Started at 0.5 s; step 1 shown by the event whose blank line came at 2.5 s; over at 2.5 s.
+    assert plan.report_offsets is not None
+    assert (plan.queue_seconds + 0.001, *plan.report_offsets, plan.end_offset) == pytest.approx((0.5, 0.0, 2.0, 2.0))
+    assert (plan.steps, plan.result, plan.fail, plan.hang) == (2, "done", None, False)
+    assert replay.plan_for("p", planned) is planned   # one recorded run with this prompt
