@@ -14,6 +14,8 @@
   `.clock`, `.scenario`, `.journal`, `.faults`, `.reset()`, `.mock`) with fresh state per test; one
   server per session and per pytest-xdist worker (each on its own free port). `contract_proxy`, a
   factory of validating, recording proxies in front of any server (`mockserver.proxy.Proxy`).
+  `replay_mock` starts a mock replaying a recorded session: `replay_mock("session.jsonl", speed=60)`
+  (mockserver.replaying).
 - `@checking(...)` (contract_tests.violation) pins a failed assertion on the clauses it is about;
   the test's other clauses are then reported "not reached" rather than failed.
 """
@@ -250,6 +252,25 @@ def _api_fixtures(api: str) -> dict[str, Callable[..., Any]]:
                        "reset for this test.")
     return {f"_fixture_{api}_target_session": target_session, f"_fixture_{api}_server": server,
             f"_fixture_{api}_mock": fixture}
+
+
+@pytest.fixture
+def replay_mock() -> Iterator[Callable[..., Any]]:
+    """Start a mock that replays a cassette: `replay_mock(path, speed=1.0, apis=None, **mock_options)`
+    gives a running `MockServer` (frozen clock unless told otherwise), stopped after the test."""
+    from mockserver.runtime import MockServer
+
+    started: list[Any] = []
+
+    def start(path: str | Path, speed: float = 1.0, apis: Any = None, **options: Any) -> Any:
+        options.setdefault("frozen_clock", True)
+        server = MockServer(apis=apis, replay=path, replay_speed=speed, **options).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
 # Names only: the APIs themselves are imported when a fixture or the suite first needs one.

@@ -17,7 +17,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mockserver import registry
-from mockserver.cli_parser import Parser, kit_version, network, port_number, positive_int, positive_seconds
+from mockserver.cli_parser import (
+    Parser,
+    kit_version,
+    network,
+    port_number,
+    positive_int,
+    positive_number,
+    positive_seconds,
+)
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES
 from mockserver.runtime import PROFILES
 from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S
@@ -91,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--vary", action="append", default=[], metavar="LATITUDE=CHOICE",
                        help="make a choice the contract leaves open differently, e.g. "
                             "LAT-KIN-ERROR-STATUS=200 (GET /_mock/vary lists them); repeatable")
+    serve.add_argument("--replay", metavar="FILE", type=Path,
+                       help="replay a recorded session (a cassette from `mockserver proxy --record FILE`): "
+                            "each recorded run and job follows its recorded timeline on the clock")
+    serve.add_argument("--replay-speed", type=positive_number, metavar="X",
+                       help="play the recording X times as fast (default: 1; 60 plays an hour in a minute)")
     serve.add_argument("--log-level", default="warning", choices=LOG_LEVELS,
                        help="how much the server (uvicorn) logs on stderr: "
                             f"{', '.join(LOG_LEVELS)} (default: warning)")
@@ -266,6 +279,8 @@ def _serve(args: argparse.Namespace) -> int:
         vary = parse_choices(args.vary)
     except VariationError as exc:
         return _fail(f"--vary: {exc}")
+    if args.replay_speed is not None and args.replay is None:
+        return _fail("--replay-speed needs --replay FILE")
     _log_scenario_reloads()
     try:
         auth = AuthConfig.from_options(basic=args.auth_basic, bearer=args.auth_bearer)
@@ -275,6 +290,7 @@ def _serve(args: argparse.Namespace) -> int:
                     max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
                     header_timeout=args.header_timeout, webhook_allow=args.webhook_allow,
                     max_runs=args.max_runs, retain_seconds=args.retain_seconds, state=args.state,
+                    replay=args.replay, replay_speed=args.replay_speed or 1.0,
                     allowed_hosts=_own_names(args))
     except VariationError as exc:
         return _fail(f"--vary: {exc}")
@@ -299,6 +315,9 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"MISBEHAVING on purpose: breaks {broken} (not a correct implementation)", flush=True)
     if mock.durable is not None:
         print(f"state: {mock.durable.file.path} (every acknowledged change is kept there)", flush=True)
+    if mock.replaying is not None:
+        held = "; ".join(f"{api}: {summary}" for api, summary in mock.replayed.items()) or "nothing to replay"
+        print(f"replaying {mock.replaying} at {args.replay_speed or 1.0:g}x speed ({held})", flush=True)
     watching = mock.scenario.watching
     if watching is not None:
         print(f"scenario: {mock.scenario.current.name} from {watching} (edits apply without a restart)",

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from mockserver.auth import Rejection
+    from mockserver.cassette import Exchange
     from mockserver.clock import Clock
     from mockserver.grading import ClientRule
     from mockserver.misbehave import BreakerSet
@@ -129,6 +130,11 @@ def _no_document(context: ApiContext) -> dict[str, Any] | None:
     return None
 
 
+# Give a model the plans of a recorded session: (model, the API's exchanges, replay speed) -> what
+# was found, for people ("3 runs").
+ReplayHook = Callable[[Any, "list[Exchange]", float], str]
+
+
 @dataclass(frozen=True)
 class ApiSpec:
     """One API, as the shared machinery sees it."""
@@ -153,6 +159,9 @@ class ApiSpec:
     # What the API's server does when it starts (Kinetica: its auto-start runs begin), given the
     # model: called when a mock starts (after a state file's replay) and recorded in that file.
     startup: Callable[[Any], object] | None = None
+    # `mockserver serve --replay`: installs recorded runs' plans in a fresh model (mockserver.replaying);
+    # None: this API cannot replay a cassette.
+    replay: ReplayHook | None = None
 
     @property
     def fixture(self) -> str:

@@ -58,6 +58,7 @@ from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
 from mockserver.misbehave import BreakerSet, Misbehaviour, MisbehaviourMiddleware
 from mockserver.openapi_route import OpenApiRoute
+from mockserver.replaying import DEFAULT_SPEED, checked_speed, load_replay
 from mockserver.resources import fixtures_dir
 from mockserver.retention import Retention
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
@@ -158,7 +159,8 @@ class Mock:
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, body_timeout: float = DEFAULT_BODY_TIMEOUT_S,
                  header_timeout: float = DEFAULT_HEADER_TIMEOUT_S, allowed_hosts: Iterable[str] = (),
                  webhook_allow: Iterable[str] = (), max_runs: int | None = None,
-                 retain_seconds: float | None = None, state: str | Path | None = None) -> None:
+                 retain_seconds: float | None = None, state: str | Path | None = None,
+                 replay: str | Path | None = None, replay_speed: float = DEFAULT_SPEED) -> None:
         """`apis`: names from the registry (default: every registered API).
         `cors_origins`: the origins browsers may call from; None (default) = any page on
         localhost / 127.0.0.1, `["*"]` = any origin, `[]` = no CORS headers at all.
@@ -174,7 +176,9 @@ class Mock:
         stored, or that long after they finished (default: keep every run, as the real servers do).
         `state`: a state file (mockserver.state; created if missing): every acknowledged change is
         written there, and a mock started on it again answers as before (StateError if it cannot
-        be used). Not with `clock`: the file holds the clock."""
+        be used). Not with `clock`: the file holds the clock.
+        `replay`, `replay_speed`: a cassette whose recorded runs and jobs the models replay, at this
+        speed (mockserver.replaying); raises ReplayError for a file that cannot be replayed."""
         known = {spec.name: spec for spec in registry.specs()}
         self.apis = tuple(dict.fromkeys(apis if apis is not None else known))
         unknown = [api for api in self.apis if api not in known]
@@ -248,6 +252,15 @@ class Mock:
             for api in self.specs}
         self.parts: dict[str, registry.ApiPart] = {api: spec.build(contexts[api])
                                                    for api, spec in self.specs.items()}
+        self.replaying: Path | None = None
+        self.replayed: dict[str, str] = {}   # per API, what the recording holds ("3 runs")
+        if replay is not None:
+            speed = checked_speed(replay_speed)
+            for api, exchanges in load_replay(replay, self.apis).items():
+                hook = self.specs[api].replay
+                assert hook is not None   # load_replay refuses an API without one
+                self.replayed[api] = hook(self.parts[api].model, exchanges, speed)
+            self.replaying = Path(replay)
         # Each API's OpenAPI document, served on its port (`ApiSpec.openapi_path`).
         self.openapi: dict[str, dict[str, Any]] = {
             api: document for api, spec in self.specs.items()

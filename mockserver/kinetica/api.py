@@ -6,6 +6,7 @@ from typing import Any
 
 from starlette.types import Scope
 
+from mockserver.cassette import Exchange
 from mockserver.grading import ClientRule
 from mockserver.kinetica.app import DEFAULT_MAX_BODY_BYTES, create_kinetica_app, error_body
 from mockserver.kinetica.breakers import KINETICA
@@ -88,6 +89,13 @@ def openapi_document(context: ApiContext) -> dict[str, Any] | None:
         return None
 
 
+def replay(model: KineticaModel, exchanges: list[Exchange], speed: float) -> str:
+    """Recorded runs and jobs become plans (mockserver/kinetica/replay.py), loaded on first use."""
+    from mockserver.kinetica.replay import install
+
+    return install(model, exchanges, speed)
+
+
 def breakers() -> BreakerSet:
     return KINETICA
 
@@ -130,5 +138,6 @@ SPEC = register(ApiSpec(
     breakers=breakers,
     latitudes=lambda: KINETICA_LATITUDES,
     client_rules=client_rules,
+    replay=replay,
     openapi=openapi_document,  # /openapi.json is no Kinetica endpoint's suffix
 ))

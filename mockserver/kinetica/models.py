@@ -15,6 +15,7 @@ so that side can cache an answer until something changes.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
@@ -22,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.clock import Clock
 from mockserver.ids import KINETICA_JOB_IDS, KINETICA_RUN_IDS
@@ -47,6 +48,31 @@ JOB_RUNNING, JOB_DONE, JOB_ERROR, JOB_CANCELLED = "RUNNING", "DONE", "ERROR", "C
 CORE_VERSION = "7.2.3.0"
 KILLED_MESSAGE = "proc instance killed"
 
+
+class RecordedSegment(Protocol):
+    def segment(self, run_id: str, index: int, now: float) -> Segment: ...
+
+
+class RecordedJob(Protocol):
+    @property
+    def duration(self) -> float | None:
+        """Seconds until it ends; None: it never ends on its own."""
+
+    @property
+    def error(self) -> str | None:
+        """The recorded error message, when it ended in ERROR."""
+
+
+class RecordedSession(Protocol):
+    """Where replayed runs' and jobs' plans come from (mockserver.kinetica.replay.KineticaReplay)."""
+
+    def run_for(self, proc_name: str) -> Sequence[RecordedSegment] | None: ...
+
+    def job_for(self, endpoint: str) -> RecordedJob | None: ...
+
+    def rewind(self) -> None: ...
+
+
 # -- the plan of one data segment ---------------------------------------------------------------
 @dataclass(eq=False, slots=True)
 class Segment:
@@ -66,13 +92,16 @@ class Segment:
     message: str = ""
     polls_seen: int = 0
     run_id: str = ""
+    delay: float = 0.0              # replayed: from its slot to its start (inf: never starts)
+    stdout_at: tuple[float, ...] | None = None   # replayed: when each line is printed, after the start
+    stderr_at: tuple[float, ...] | None = None
 
     def unplan(self) -> None:
         self.start = self.end = None
         self.final, self.message = COMPLETE, ""
 
     def begin(self, at: float) -> None:
-        self.start = at
+        self.start = at = at + self.delay
         if self.hang:
             return
         if self.duration is not None:
@@ -120,8 +149,12 @@ class Segment:
         upto = min(now, self.end) if self.end is not None else now
         if upto < self.start:
             return []
+        printed_at = self.stdout_at if stream is self.stdout else self.stderr_at
         span = self.duration or 0.0
-        if span <= 0:
+        if printed_at is not None:
+            begun = self.start
+            count = bisect.bisect_right(range(len(printed_at)), upto, key=lambda k: begun + printed_at[k])
+        elif span <= 0:
             count = len(stream)
         else:
             count = min(len(stream), math.floor((upto - self.start) * len(stream) / span + 1e-9) + 1)
@@ -416,6 +449,9 @@ class KineticaModel:
         self._lock = threading.RLock()
         self.generation = 0  # resets and restarts
         self.version = 0     # every change of state
+        # A recorded session's runs and jobs (mockserver.kinetica.replay): the k-th run of a proc
+        # and the k-th job for an endpoint follow the recorded ones instead of the scenario.
+        self.replay: RecordedSession | None = None
         self._reset_state()
 
     # -- housekeeping -------------------------------------------------------------------------
@@ -432,8 +468,10 @@ class KineticaModel:
         self._job_seq = 0
 
     def reset(self) -> None:
-        """Forget every proc, run and job."""
+        """Forget every proc, run and job (a replay starts again from the recording's first run)."""
         with self._lock:
+            if self.replay is not None:
+                self.replay.rewind()
             self._reset_state()
             self.generation += 1
             self.version += 1
@@ -553,7 +591,12 @@ class KineticaModel:
         behaviour = hints.over(scenario.behaviour_for(proc.name, request.run_tag))
         rng = self._root_scenario().rng("kinetica", "run", str(ordinal))
         count = behaviour.segments if proc.distributed else 1
-        segments = [self._plan_segment(run_id, i, now, behaviour, hints, rng) for i in range(count or 1)]
+        recorded = self.replay.run_for(proc.name) if self.replay is not None else None
+        if recorded:
+            chosen = recorded if proc.distributed else recorded[:1]
+            segments = [plan.segment(run_id, i, now) for i, plan in enumerate(chosen)]
+        else:
+            segments = [self._plan_segment(run_id, i, now, behaviour, hints, rng) for i in range(count or 1)]
         if proc.distributed:
             tables = list(request.input_table_names)
             columns = {t: list(request.input_column_names.get(t, scenario.tables.get(t, ()))) for t in tables}
@@ -718,11 +761,16 @@ class KineticaModel:
             now = self._now()
             rng = self._root_scenario().rng("kinetica", "job", self._job_seq)
             duration = scenario.job_duration.draw(rng)
+            polls_needed = scenario.job_duration.polls if duration is None else None
+            recorded = self.replay.job_for(request.endpoint) if self.replay is not None else None
+            if recorded is not None:
+                duration, polls_needed = recorded.duration, None
+                if recorded.error is not None and outcome == JOB_DONE:
+                    response, outcome, error = b"", JOB_ERROR, recorded.error
             tag = tag or f"job-{job_id}"
             self._jobs[job_id] = Job(
                 job_id=job_id, endpoint=request.endpoint, encoding=request.encoding, tag=tag, created=now,
-                duration=duration,
-                polls_needed=scenario.job_duration.polls if duration is None else None,
+                duration=duration, polls_needed=polls_needed,
                 outcome=outcome, response=response, error_message=error)
             self._job_tags[tag] = job_id
             self.version += 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.auth import json_detail_rejection
+from mockserver.cassette import Exchange
 from mockserver.grading import ClientRule
 from mockserver.misbehave import BreakerSet
 from mockserver.praisonai.app import create_praisonai_app
@@ -32,6 +33,13 @@ def cancel_run(model: PraisonAIModel, job_id: str) -> dict[str, Any]:
     except RunFinished as exc:
         raise ActionError(str(exc), 409) from None
     return {"job_id": job_id, "cancelled": True, "status": view.status}
+
+
+def replay(model: PraisonAIModel, exchanges: list[Exchange], speed: float) -> str:
+    """Recorded runs become plans (mockserver/praisonai/replay.py), loaded on first use."""
+    from mockserver.praisonai.replay import install
+
+    return install(model, exchanges, speed)
 
 
 def breakers() -> BreakerSet:
@@ -70,4 +78,5 @@ SPEC = register(ApiSpec(
     openapi=openapi_document,
     latitudes=lambda: PRAISONAI_LATITUDES,
     client_rules=client_rules,
+    replay=replay,
 ))

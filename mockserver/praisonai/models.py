@@ -23,7 +23,7 @@ import math
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from mockserver.clock import Clock
 from mockserver.ids import praisonai_job_id
@@ -44,6 +44,14 @@ PICKUP_SECONDS = 0.001
 # praisonai/jobs/executor.py:26 + router.py:133: a refused submission is told to retry after 1 s.
 QUEUE_FULL_RETRY_AFTER = 1
 JOB_ID_FORMATS = ("run_hex", "uuid")
+
+
+class RecordedRuns(Protocol):
+    """Where replayed runs' plans come from (mockserver.praisonai.replay.PraisonAIReplay)."""
+
+    def plan_for(self, prompt: str, planned: Plan) -> Plan: ...
+
+    def rewind(self) -> None: ...
 
 
 class RunNotFound(KeyError):
@@ -182,8 +190,10 @@ class RunView:
             "idempotency_key": self.idempotency_key,
             "plan": {"steps": self.plan.steps, "step_seconds": self.plan.step_seconds,
                      "fail": self.plan.fail, "hang": self.plan.hang,
-                     "queue_seconds": self.plan.queue_seconds, "timeout": self.plan.timeout,
-                     "invalid_hint": self.plan.invalid_hint},
+                     # inf (a replayed run never seen starting) is no JSON number
+                     "queue_seconds": self.plan.queue_seconds if math.isfinite(self.plan.queue_seconds) else None,
+                     "timeout": self.plan.timeout, "invalid_hint": self.plan.invalid_hint,
+                     "replayed": self.plan.report_offsets is not None},
         }
 
 
@@ -216,6 +226,9 @@ class PraisonAIModel:
         # Told of what changes outside any request (webhooks handed out and delivered), for a
         # state file (mockserver.durable), which gives it back through `replay_event`.
         self.on_event: Callable[[str, Mapping[str, Any]], None] | None = None
+        # A recorded session's plans (mockserver.praisonai.replay): the k-th submission with a
+        # prompt follows the k-th recorded run with it, instead of the scenario.
+        self.replay: RecordedRuns | None = None
         self.reset()
 
     @property
@@ -248,6 +261,8 @@ class PraisonAIModel:
             self._settled_at = -math.inf   # the last instant the model was settled at
             self.version = getattr(self, "version", 0) + 1
             self.webhook_log: list[dict[str, Any]] = []
+            if self.replay is not None:
+                self.replay.rewind()
 
     # -- scenario -------------------------------------------------------------------------------
     def _scenario(self):  # -> Scenario
@@ -284,6 +299,8 @@ class PraisonAIModel:
             behaviour = section.behaviour_for(request.prompt, request.session_id, request.agent_file)
             plan = make_plan(behaviour, request.config or {}, request.prompt,
                              effective_timeout(request.timeout, limits.default_timeout))
+            if self.replay is not None:
+                plan = self.replay.plan_for(request.prompt, plan)
             run = _Run(seq=self._next_seq, job_id=praisonai_job_id(self.job_id_format), prompt=request.prompt,
                        session_id=request.session_id, agent_file=request.agent_file,
                        webhook_url=request.webhook_url, idempotency_key=key, created_at=now, plan=plan)

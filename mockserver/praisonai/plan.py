@@ -12,10 +12,15 @@ Progress follows the double step for step, so the `impl` profile matches the ref
 - the last step ends the run (at start + N * step_seconds): success reports N of N (100 %);
   a failure leaves progress at N-1; a hang never ends (until cancelled or timed out).
 With 0 steps the run ends when it starts and reports no progress at all.
+
+A replayed run (mockserver.praisonai.replay) keeps the same shape with recorded instants instead of
+a fixed step length: `report_offsets[k]` is when step k is reported (seconds after the start, inf
+when the recording never showed it) and `end_offset` when the run ends on its own.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +52,8 @@ class Plan:
     result: Any
     timeout: int              # effective seconds, as the reference computes it
     invalid_hint: str | None = None   # the run fails at start with this error
+    report_offsets: tuple[float, ...] | None = None   # replayed: step k reported at start + [k]
+    end_offset: float | None = None                    # replayed: the run ends at start + this
 
     @property
     def run_seconds(self) -> float:
@@ -55,6 +62,8 @@ class Plan:
             return 0.0
         if self.fail is None and self.hang:
             return math.inf
+        if self.end_offset is not None:
+            return self.end_offset
         return self.steps * self.step_seconds
 
     @property
@@ -68,6 +77,8 @@ class Plan:
     def report_instant(self, start: float, k: int) -> float:
         """When step k is reported done. The one expression every caller uses, so that instants
         compare exactly (a run's start is a large epoch value; `t - start` would lose bits)."""
+        if self.report_offsets is not None:
+            return start + self.report_offsets[k]
         return start + k * self.step_seconds
 
     def end_instant(self, start: float) -> float:
@@ -77,6 +88,10 @@ class Plan:
         """Steps reported done by instant t (t before the run ends)."""
         if self.steps == 0 or self.invalid_hint is not None or t < start:
             return 0
+        if self.report_offsets is not None:
+            # Offsets never decrease: a binary search over the instants, each as report_instant says.
+            reported = bisect.bisect_right(range(self.steps), t, key=lambda k: self.report_instant(start, k))
+            return max(reported - 1, 0)
         if self.step_seconds <= 0:
             return self.steps - 1
         ratio = (t - start) / self.step_seconds   # may overflow to inf for tiny steps
