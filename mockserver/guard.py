@@ -53,6 +53,9 @@ _log = logging.getLogger("mockserver.guard")
 # (content type, body) of a refusal in one API's error format, given the request and a message.
 ErrorBody = Callable[[Scope, str], tuple[bytes, bytes]]
 
+_CHECKED_HEADERS = frozenset({b"host", b"origin", b"authorization", b"content-length", b"content-type",
+                              b"transfer-encoding", b"access-control-request-method"})
+
 # A JSON escape of a UTF-16 surrogate: the only way a JSON text can carry a lone one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
@@ -218,11 +221,20 @@ class Guard:
             return
         wanted: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
-            if name in (b"host", b"origin", b"authorization", b"content-length", b"content-type",
-                        b"access-control-request-method") and name not in wanted:
+            if name in _CHECKED_HEADERS and name not in wanted:
                 wanted[name] = value
         try:
-            body = await self._admit(scope, receive, wanted)
+            if not self._admit(scope, wanted) or (b"content-length" not in wanted
+                                                  and b"transfer-encoding" not in wanted):
+                # A CORS preflight (the CORS layer answers it), or a request without a body
+                # (RFC 9112 6.3: neither header frames one): nothing to read ahead.
+                await self.app(scope, receive, send)
+                return
+            body = await self._read_body(receive, wanted.get(b"content-length"))
+            if body and _is_json(wanted.get(b"content-type")):
+                why = unencodable_text(body)
+                if why is not None:
+                    raise _Refused(400, why)
         except _Refused as refused:
             await self._refuse(scope, send, wanted, refused)
             return
@@ -231,7 +243,8 @@ class Guard:
         await self.app(scope, replay_body(body, receive), send)
 
     # -- the checks -------------------------------------------------------------------------------
-    async def _admit(self, scope: Scope, receive: Receive, headers: dict[bytes, bytes]) -> bytes | None:
+    def _admit(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:
+        """Raise `_Refused` for a request that may not come in; False for a CORS preflight."""
         config = self.config
         host = headers.get(b"host")
         if TRANSPORT_KEY in scope and not self._host_allowed(host):
@@ -240,19 +253,14 @@ class Guard:
         method: str = scope["method"]
         origin = _text(headers.get(b"origin"))
         if method == "OPTIONS" and origin is not None and b"access-control-request-method" in headers:
-            return b""  # a CORS preflight: the CORS layer answers it
+            return False
         if method not in SAFE_METHODS and origin is not None and not self._origin_allowed(scope, origin, host):
             raise _Refused(403, "cross-origin request refused: this page's origin is not allowed "
                                 "(start the mock with --cors-origin ORIGIN)")
         if config.auth.enabled and not config.auth.accepts(headers.get(b"authorization")):
             reason = "Not authenticated" if b"authorization" not in headers else "Invalid credentials"
             raise _Refused(401, reason, [(b"www-authenticate", config.auth.challenge())])
-        body = await self._read_body(receive, headers.get(b"content-length"))
-        if body and _is_json(headers.get(b"content-type")):
-            why = unencodable_text(body)
-            if why is not None:
-                raise _Refused(400, why)
-        return body
+        return True
 
     def _host_allowed(self, host: bytes | None) -> bool:
         # Remembered per Host value (a client sends the same one on every request); bounded.

@@ -197,63 +197,79 @@ class JournalMiddleware:
         if not journal.include_control and is_control_path(scope["path"]):
             await self.app(scope, receive, send)
             return
-        entry = journal._begin(self.api, scope)
-        started = time.perf_counter()
-        limit = journal.max_body
-        chunks: list[bytes] = []
-        answer: list[bytes] = []
-        answer_size = 0
-        streaming = False
-        recorded = False
-
-        def finish() -> None:
-            nonlocal recorded
-            recorded = True
-            entry.duration = time.perf_counter() - started
-            if chunks:
-                body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-                entry.body = body[:limit]
-            if answer:
-                joined = b"".join(answer)
-                entry.response_body = joined[-limit:] if streaming else joined[:limit]
-            journal._record(entry)
-
-        async def recording_receive() -> Message:
-            message = await receive()
-            if message["type"] == "http.request":
-                body = message.get("body", b"")
-                if body:
-                    if entry.body_size < limit:
-                        chunks.append(body)
-                    entry.body_size += len(body)
-            return message
-
-        async def recording_send(message: Message) -> None:
-            nonlocal answer_size, streaming
-            kind = message["type"]
-            if kind == "http.response.start":
-                entry.status = message["status"]
-                entry.response_headers = message.get("headers", [])
-                streaming = any(k == b"content-type" and v.startswith(b"text/event-stream")
-                                for k, v in entry.response_headers)
-            elif kind == "http.response.body":
-                chunk = message.get("body", b"")
-                entry.response_bytes += len(chunk)
-                if chunk and (streaming or answer_size < limit):
-                    answer.append(chunk)
-                    answer_size += len(chunk)
-                    if streaming and answer_size > 2 * limit:  # keep the tail only, in bounded memory
-                        tail = b"".join(answer)[-limit:]
-                        answer[:] = [tail]
-                        answer_size = len(tail)
-                if not message.get("more_body", False) and not recorded:
-                    # Recorded before the last byte goes out: a client that has its answer finds the
-                    # request in the journal.
-                    finish()
-            await send(message)
-
+        recording = _Recording(journal, journal._begin(self.api, scope), receive, send)
         try:
-            await self.app(scope, recording_receive, recording_send)
+            await self.app(scope, recording.receive, recording.send)
         finally:
-            if not recorded:
-                finish()
+            if not recording.recorded:
+                recording.finish()
+
+
+class _Recording:
+    """One request on its way through: what it sent and what came back, kept as raw bytes (one
+    object per request, its methods the app's `receive` and `send`)."""
+
+    __slots__ = ("_receive", "_send", "answer", "answer_size", "chunks", "entry", "journal", "recorded",
+                 "started", "streaming")
+
+    def __init__(self, journal: Journal, entry: Entry, receive: Receive, send: Send) -> None:
+        self.journal = journal
+        self.entry = entry
+        self._receive = receive
+        self._send = send
+        self.started = time.perf_counter()
+        self.chunks: list[bytes] = []
+        self.answer: list[bytes] = []
+        self.answer_size = 0
+        self.streaming = False
+        self.recorded = False
+
+    def finish(self) -> None:
+        self.recorded = True
+        entry, limit = self.entry, self.journal.max_body
+        entry.duration = time.perf_counter() - self.started
+        if self.chunks:
+            body = self.chunks[0] if len(self.chunks) == 1 else b"".join(self.chunks)
+            entry.body = body[:limit]
+        if self.answer:
+            joined = b"".join(self.answer)
+            entry.response_body = joined[-limit:] if self.streaming else joined[:limit]
+        self.journal._record(entry)
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.request":
+            body = message.get("body", b"")
+            if body:
+                entry = self.entry
+                if entry.body_size < self.journal.max_body:
+                    self.chunks.append(body)
+                entry.body_size += len(body)
+        return message
+
+    async def send(self, message: Message) -> None:
+        kind = message["type"]
+        entry = self.entry
+        if kind == "http.response.start":
+            entry.status = message["status"]
+            entry.response_headers = headers = message.get("headers", [])
+            for name, value in headers:
+                if name == b"content-type":
+                    self.streaming = value.startswith(b"text/event-stream")
+                    break
+        elif kind == "http.response.body":
+            chunk = message.get("body", b"")
+            entry.response_bytes += len(chunk)
+            limit = self.journal.max_body
+            if chunk and (self.streaming or self.answer_size < limit):
+                self.answer.append(chunk)
+                self.answer_size += len(chunk)
+                if self.streaming and self.answer_size > 2 * limit:  # keep the tail only, in bounded memory
+                    tail = b"".join(self.answer)[-limit:]
+                    self.answer[:] = [tail]
+                    self.answer_size = len(tail)
+            if not message.get("more_body", False) and not self.recorded:
+                # Recorded before the last byte goes out: a client that has its answer finds the
+                # request in the journal.
+                self.finish()
+        await self._send(message)
