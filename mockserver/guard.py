@@ -39,7 +39,7 @@ from mockserver.auth import AuthConfig
 from mockserver.cors import CorsPolicy
 from mockserver.faults import TRANSPORT_KEY
 from mockserver.journal import Journal
-from mockserver.replay import replay_body
+from mockserver.read_ahead import body_read_ahead
 
 __all__ = ["DEFAULT_BODY_TIMEOUT_S", "DEFAULT_MAX_BODY_BYTES", "ErrorBody", "Guard", "GuardConfig",
            "HostPolicy", "control_error_body", "unencodable_text"]
@@ -240,7 +240,7 @@ class Guard:
             return
         if body is None:  # the client went away: nothing acts on half a request
             return
-        await self.app(scope, replay_body(body, receive), send)
+        await self.app(scope, body_read_ahead(body, receive), send)
 
     # -- the checks -------------------------------------------------------------------------------
     def _admit(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from starlette.types import Message, Receive
 
-__all__ = ["replay_body"]
+__all__ = ["body_read_ahead"]
 
 
-def replay_body(body: bytes, receive: Receive) -> Receive:
+def body_read_ahead(body: bytes, receive: Receive) -> Receive:
     """The body once, as one message; then the server's own messages (a disconnect, for streams)."""
     delivered = False
 

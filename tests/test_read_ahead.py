@@ -1,4 +1,4 @@
-"""replay_body (mockserver/replay.py): the body read ahead, then the server's own messages."""
+"""body_read_ahead (mockserver/read_ahead.py): the body read ahead, then the server's own messages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 from starlette.types import Message
 
-from mockserver.replay import replay_body
+from mockserver.read_ahead import body_read_ahead
 
 
 def test_the_body_comes_once_then_the_servers_messages() -> None:
@@ -16,7 +16,7 @@ def test_the_body_comes_once_then_the_servers_messages() -> None:
         return later.pop(0)
 
     async def drain() -> list[Message]:
-        receive = replay_body(b'{"a": 1}', server_receive)
+        receive = body_read_ahead(b'{"a": 1}', server_receive)
         return [await receive(), await receive()]
 
     first, second = asyncio.run(drain())
