@@ -21,7 +21,7 @@ import math
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any, Protocol
 
@@ -35,6 +35,7 @@ from mockserver.kinetica.requests import (
     GetJob,
     Hints,
     KillProc,
+    ProcDefinition,
     ShowProcStatus,
 )
 from mockserver.kinetica.scenario import Behaviour, Duration, KineticaScenario
@@ -266,19 +267,14 @@ class AutoStart:
 
 @dataclass(eq=False)
 class Proc:
-    name: str
-    execution_mode: str
-    files: dict[str, bytes]
-    command: str
-    args: list[str]
-    options: dict[str, str]
+    definition: ProcDefinition
     max_concurrency: int                       # 0 = unlimited
     queues: dict[int, NodeQueue] = field(default_factory=dict)
     auto_starts: dict[str, AutoStart] = field(default_factory=dict)
 
     @property
-    def distributed(self) -> bool:
-        return self.execution_mode == "distributed"
+    def name(self) -> str:
+        return self.definition.name
 
     def queue(self, node: int) -> NodeQueue:
         if node not in self.queues:
@@ -399,17 +395,7 @@ class Job:
 _JOB_TAG = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-# -- views (what the model answers) ---------------------------------------------------------------
-@dataclass(frozen=True)
-class ProcView:
-    name: str
-    execution_mode: str
-    files: dict[str, bytes]
-    command: str
-    args: list[str]
-    options: dict[str, str]
-
-
+# -- views (what the model answers; a proc's is its ProcDefinition) --------------------------------
 @dataclass(frozen=True)
 class StatusView:
     """Per run, its entries of every show_proc_status map (see STATUS_MAPS)."""
@@ -522,26 +508,24 @@ class KineticaModel:
     # -- procs --------------------------------------------------------------------------------
     def create_proc(self, request: CreateProc) -> str:
         with self._lock:
-            if request.name in self._procs:
-                raise KineticaError(f"Proc '{request.name}' already exists")
+            name = request.proc.name
+            if name in self._procs:
+                raise KineticaError(f"Proc '{name}' already exists")
             limit = request.max_concurrency_per_node
-            self._procs[request.name] = Proc(
-                name=request.name, execution_mode=request.execution_mode, files=dict(request.files),
-                command=request.command, args=list(request.args), options=dict(request.options),
-                max_concurrency=limit if limit is not None else self.scenario().max_concurrency_per_node)
+            self._procs[name] = Proc(
+                request.proc, limit if limit is not None else self.scenario().max_concurrency_per_node)
             self.version += 1
-            return request.name
+            return name
 
-    def show_proc(self, name: str) -> list[ProcView]:
-        """One proc, or every proc when `name` is empty."""
+    def show_proc(self, name: str) -> list[ProcDefinition]:
+        """One proc, or every proc when `name` is empty: as defined, with the options it shows now."""
         with self._lock:
             procs = [self._proc(name)] if name else list(self._procs.values())
-            return [ProcView(p.name, p.execution_mode, dict(p.files), p.command, list(p.args),
-                             self._shown_options(p)) for p in procs]
+            return [replace(p.definition, options=self._shown_options(p)) for p in procs]
 
     @staticmethod
     def _shown_options(proc: Proc) -> dict[str, str]:
-        shown = dict(proc.options)
+        shown = dict(proc.definition.options)
         if proc.auto_starts:
             # Where the auto-start run ids are reported is this mock's choice (the docs only say
             # /show/proc reports them).
@@ -569,7 +553,7 @@ class KineticaModel:
         """The new run's id."""
         with self._lock:
             proc = self._proc(request.name)
-            if proc.distributed:
+            if proc.definition.distributed:
                 stray = sorted(set(request.input_column_names) - set(request.input_table_names))
                 if stray:
                     raise KineticaError(f"input_column_names names table(s) {stray} "
@@ -590,14 +574,14 @@ class KineticaModel:
         hints = request.hints
         behaviour = hints.over(scenario.behaviour_for(proc.name, request.run_tag))
         rng = self._root_scenario().rng("kinetica", "run", str(ordinal))
-        count = behaviour.segments if proc.distributed else 1
+        count = behaviour.segments if proc.definition.distributed else 1
         recorded = self.replay.run_for(proc.name) if self.replay is not None else None
         if recorded:
-            chosen = recorded if proc.distributed else recorded[:1]
+            chosen = recorded if proc.definition.distributed else recorded[:1]
             segments = [plan.segment(run_id, i, now) for i, plan in enumerate(chosen)]
         else:
             segments = [self._plan_segment(run_id, i, now, behaviour, hints, rng) for i in range(count or 1)]
-        if proc.distributed:
+        if proc.definition.distributed:
             tables = list(request.input_table_names)
             columns = {t: list(request.input_column_names.get(t, scenario.tables.get(t, ()))) for t in tables}
             outputs = list(request.output_table_names)
@@ -870,8 +854,9 @@ class KineticaModel:
                 "now": now,
                 "generation": self.generation,
                 "procs": [{
-                    "name": p.name, "execution_mode": p.execution_mode, "command": p.command,
-                    "args": list(p.args), "options": dict(p.options), "files": sorted(p.files),
+                    "name": p.name, "execution_mode": p.definition.execution_mode, "command": p.definition.command,
+                    "args": list(p.definition.args), "options": dict(p.definition.options),
+                    "files": sorted(p.definition.files),
                     "max_concurrency_per_node": p.max_concurrency,
                     "auto_start_run_ids": list(p.auto_starts),
                 } for p in self._procs.values()],

@@ -117,13 +117,24 @@ def _lines_hint(params: Mapping[str, str], stream: str) -> tuple[str, ...] | Non
 
 # -- the requests -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
-class CreateProc:
+class ProcDefinition:
+    """A proc as /create/proc defines it and /show/proc shows it back (never changed once made)."""
+
     name: str
     execution_mode: str
     files: dict[str, bytes]
     command: str
     args: list[str]
     options: dict[str, str]
+
+    @property
+    def distributed(self) -> bool:
+        return self.execution_mode == "distributed"
+
+
+@dataclass(frozen=True)
+class CreateProc:
+    proc: ProcDefinition
     max_concurrency_per_node: int | None  # None: the scenario's
 
     @classmethod
@@ -133,7 +144,7 @@ class CreateProc:
         if mode not in EXECUTION_MODES:
             raise KineticaError(f"execution_mode must be 'distributed' or 'nondistributed', not {mode!r}")
         options = dict(record["options"])
-        return cls(name, mode, dict(record["files"]), record["command"], list(record["args"]), options,
+        return cls(ProcDefinition(name, mode, dict(record["files"]), record["command"], list(record["args"]), options),
                    int_option(options, "max_concurrency_per_node", None))
 
 
