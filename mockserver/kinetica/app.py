@@ -19,7 +19,6 @@ from mockserver.kinetica import wire
 from mockserver.kinetica.errors import KineticaError
 from mockserver.kinetica.models import KineticaModel
 from mockserver.kinetica.records import KineticaRecords, status_record
-from mockserver.kinetica.requests import ShowProcStatus
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -145,9 +144,7 @@ class KineticaApp:
                                             encoding)
 
     def _status(self, record: dict[str, Any], body: bytes, encoding: str) -> bytes:
-        request = ShowProcStatus.from_record(record)
-        self.model.count_poll(request)
-        view = self.model.show_proc_status(request)
+        view = self.records.status_view(record)
         payload = wire.codec("/show/proc/status").encode_response(status_record(view), encoding)
         size = len(body) + len(payload)
         if view.final and size <= _STATUS_CACHE_ENTRY_BYTES:

@@ -73,9 +73,13 @@ class KineticaRecords:
         return {"run_id": self.model.execute_proc(ExecuteProc.from_record(record)), "info": {}}
 
     def show_proc_status(self, record: Record) -> Record:
+        return status_record(self.status_view(record))
+
+    def status_view(self, record: Record) -> StatusView:
+        """A status poll: counted first (an event, for runs whose length is counted in polls), then read."""
         request = ShowProcStatus.from_record(record)
         self.model.count_poll(request)
-        return status_record(self.model.show_proc_status(request))
+        return self.model.show_proc_status(request)
 
     def kill_proc(self, record: Record) -> Record:
         return {"run_ids": self.model.kill_proc(KillProc.from_record(record)), "info": {}}
