@@ -5,6 +5,7 @@ restart action; a file that is not a mock state file is one line and exit 2."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -131,6 +132,12 @@ def answers(mock: Served, made: dict[str, Any]) -> dict[str, bytes]:
     return out
 
 
+def _logged(state: Path) -> int:
+    """How many entries the log holds, read beside the mock that has the file locked."""
+    with contextlib.closing(sqlite3.connect(f"file:{state}?mode=ro", uri=True)) as db:
+        return int(db.execute("SELECT count(*) FROM log").fetchone()[0])
+
+
 def _status(mock: Served, run_id: str) -> dict[str, Any]:
     return mock.kinetica_call("/show/proc/status", status_req(run_id))
 
@@ -165,12 +172,13 @@ def test_a_restarted_mock_answers_every_acknowledged_request_as_before(state: Pa
         fresh_run = again.http.post(again.praisonai + "/api/v1/runs", json={"prompt": "new"}).json()["job_id"]
         assert fresh_run not in {made["keyed"], made["queued"], made["cancelled"]}
         second = answers(again, made)
+        fresh_status = _status(again, fresh)
     finally:
         again.kill()
     third = Served(state, ports)  # the first restart's auto-start run and later requests were kept too
     try:
         assert answers(third, made) == second
-        assert _status(third, fresh)["overall_statuses"] == _status(third, fresh)["overall_statuses"]
+        assert _status(third, fresh) == fresh_status   # as the previous process last answered it
     finally:
         third.stop()
 
@@ -215,7 +223,8 @@ def test_a_reset_empties_the_log_but_ids_stay_handed_out(state: Path, ports: tup
     first = mock.execute("p", {"duration_ms": "1"})
     mock.control("reset")
     mock.kill()
-    assert len(StateFile(state)) == 0
+    with StateFile(state) as file:   # the killed process's lock went with it
+        assert len(file) == 0
     again = Served(state, ports)
     try:
         wrapper = wire.decode_wrapper(again.kinetica_raw("/show/proc", {"proc_name": "p", "options": {}}), wire.JSON)
@@ -231,11 +240,11 @@ def test_reads_that_change_nothing_are_not_written(state: Path, ports: tuple[int
     try:
         mock.kinetica_call("/create/proc", create_proc_req("p"))
         run = mock.execute("p", {"duration_ms": "0"})
-        written = len(StateFile(state))
+        written = _logged(state)
         for _ in range(5):
             mock.kinetica_raw("/show/proc/status", status_req(run))
             mock.kinetica_raw("/show/proc", {"proc_name": "p", "options": {}})
-        assert len(StateFile(state)) == written
+        assert _logged(state) == written
         assert mock.http.get(mock.kinetica + "/_mock/state").json()["state_file"] == str(state)
     finally:
         mock.stop()
@@ -251,7 +260,8 @@ def test_credentials_are_not_stored(state: Path, ports: tuple[int, int]) -> None
         mock.stop()
     files = [path for path in state.parent.iterdir() if path.name.startswith(state.name)]  # with -wal, -shm
     assert b"s3cret-token" not in b"".join(path.read_bytes() for path in files)
-    recorded = [entry for entry in StateFile(state).entries() if entry.kind == "request"]
+    with StateFile(state) as file:
+        recorded = [entry for entry in file.entries() if entry.kind == "request"]
     assert len(recorded) == 1 and b"hi" in recorded[0].body  # the request is there, its credentials not
 
 
@@ -295,7 +305,7 @@ def test_a_state_file_of_another_mock_is_refused(tmp_path: Path) -> None:
     from mockserver.runtime import Mock
 
     path = tmp_path / "k.sqlite"
-    Mock(["kinetica"], state=path, frozen_clock=True)
+    Mock(["kinetica"], state=path, frozen_clock=True).close()
     with pytest.raises(StateError, match="serving kinetica"):
         Mock(["praisonai"], state=path)
 
@@ -326,6 +336,7 @@ def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webho
         status = client.get(f"/api/v1/runs/{job_id}").content
         client.run(_dispatcher(first).stop())
         client.close()
+        first.close()
 
         second = Mock(["praisonai"], state=path, allow_loopback_webhooks=True)
         model = second.model("praisonai")
@@ -337,6 +348,7 @@ def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webho
         assert client.post("/api/v1/runs", json={"prompt": "q"}).json()["job_id"] != job_id
         client.run(_dispatcher(second).stop())
         client.close()
+        second.close()
         assert receiver.posts.empty()
 
 
@@ -359,11 +371,13 @@ def test_a_scenario_loaded_while_runs_queue_schedules_them_the_same_after_a_rest
     assert status.json()["status"] == "running"
     assert status.json()["started_at"] != client.get(f"/api/v1/runs/{ahead}").json()["started_at"]
     client.close()
+    first.close()
 
     second = Mock(["praisonai"], state=path)
     client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
     assert client.get(f"/api/v1/runs/{behind}").content == status.content
     client.close()
+    second.close()
 
 
 def test_a_hot_reloaded_scenario_file_schedules_the_same_after_a_restart_and_stays_watched(tmp_path: Path) -> None:
@@ -387,6 +401,7 @@ def test_a_hot_reloaded_scenario_file_schedules_the_same_after_a_restart_and_sta
     status = client.get(f"/api/v1/runs/{behind}")
     assert status.json()["status"] == "running"
     client.close()
+    first.close()
 
     second = Mock(["praisonai"], state=path, scenario=scenario)
     client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
@@ -396,6 +411,7 @@ def test_a_hot_reloaded_scenario_file_schedules_the_same_after_a_restart_and_sta
     second.scenario.check_now()
     assert second.model("praisonai").limits().max_concurrent == 5
     client.close()
+    second.close()
 
 
 def test_a_scenario_file_edited_while_the_mock_was_down_applies_at_start_and_is_kept(tmp_path: Path) -> None:
@@ -411,9 +427,12 @@ def test_a_scenario_file_edited_while_the_mock_was_down_applies_at_start_and_is_
     client.post("/api/v1/runs", json={"prompt": "a"})             # the next change
     client.close()
     assert first.model("praisonai").limits().max_concurrent == 3
+    first.close()
     scenario.write_text("praisonai:\n  max_concurrent: 4\n")     # edited while no mock runs
     second = Mock(["praisonai"], state=path, scenario=scenario)
     assert second.model("praisonai").limits().max_concurrent == 4
+    second.close()
     third = Mock(["praisonai"], state=path, scenario=scenario)
     assert third.model("praisonai").limits().max_concurrent == 4
     assert third.scenario.watching == scenario
+    third.close()

@@ -66,6 +66,7 @@ class Clients:
         self.praisonai.run(self.mock.parts["praisonai"].app.webhooks.stop())  # type: ignore[attr-defined]
         self.kinetica.close()
         self.praisonai.close()
+        self.mock.close()
 
 
 def perform(c: Clients, ops: list[tuple[Any, ...]], made: dict[str, list[str]]) -> None:
