@@ -436,3 +436,121 @@ def test_a_scenario_file_edited_while_the_mock_was_down_applies_at_start_and_is_
     assert third.model("praisonai").limits().max_concurrent == 4
     assert third.scenario.watching == scenario
     third.close()
+
+
+# -- what the file was made for, its lock, and its closing --------------------------------------------
+def _cassette(path: Path, *apis: str) -> Path:
+    from mockserver.cassette import CassetteWriter
+
+    CassetteWriter(path, apis=apis).close()   # a header only: a session that recorded nothing
+    return path
+
+
+@pytest.mark.parametrize(("started", "restarted", "refusal"), [
+    ({"replay": "a"}, {}, "replaying .*a.cassette .* not replaying no cassette"),
+    ({}, {"replay": "a"}, "replaying no cassette, not replaying"),
+    ({"replay": "a"}, {"replay": "a", "replay_speed": 2.0}, "at 1x speed, not .* at 2x speed"),
+    ({"replay": "a"}, {"replay": "b"}, "replaying .*a.cassette"),
+    ({"replay": "a"}, {"replay": "a-edited"}, "sha256"),
+    ({"max_runs": 5}, {}, "keeping at most 5 runs .* not keeping every run"),
+    ({"retain_seconds": 60}, {"retain_seconds": 30}, "for 60 s after"),
+    ({"vary": {"LAT-PRA-JOB-ID": "uuid"}}, {}, "LAT-PRA-JOB-ID=uuid, not with the default"),
+])
+def test_a_restart_with_other_plans_than_the_log_was_written_against_is_refused(
+        tmp_path: Path, started: dict[str, Any], restarted: dict[str, Any], refusal: str) -> None:
+    from mockserver.runtime import Mock
+
+    cassettes = {"a": _cassette(tmp_path / "a.cassette", "praisonai"),
+                 "b": _cassette(tmp_path / "b.cassette", "praisonai")}
+    path = tmp_path / "s.sqlite"
+
+    def options(given: dict[str, Any]) -> dict[str, Any]:
+        return {**given, **({"replay": cassettes[given["replay"]]} if given.get("replay") in cassettes else {})}
+
+    Mock(["praisonai"], state=path, frozen_clock=True, **options(started)).close()
+    edited = restarted.get("replay") == "a-edited"
+    if edited:
+        _cassette(cassettes["a"], "praisonai", "kinetica")   # the same path, other content
+        restarted = {"replay": "a"}
+    with pytest.raises(StateError, match=refusal) as refused:
+        Mock(["praisonai"], state=path, **options(restarted))
+    assert "\n" not in str(refused.value)
+    if not edited:
+        Mock(["praisonai"], state=path, **options(started)).close()   # started the same way: fine
+
+
+def test_the_apis_may_be_named_in_any_order(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+
+    path = tmp_path / "s.sqlite"
+    Mock(["kinetica", "praisonai"], state=path, frozen_clock=True).close()
+    Mock(["praisonai", "kinetica"], state=path).close()
+
+
+def test_one_mock_at_a_time_per_state_file_in_one_process(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+
+    path = tmp_path / "s.sqlite"
+    first = Mock(["praisonai"], state=path, frozen_clock=True)
+    with pytest.raises(StateError, match="is in use by another mock"):
+        Mock(["praisonai"], state=path)
+    with pytest.raises(StateError, match="is in use by another mock"):
+        StateFile(path)
+    first.close()
+    first.close()   # idempotent
+    Mock(["praisonai"], state=path).close()
+
+
+def test_a_second_process_on_a_served_state_file_is_one_line_and_exit_2(state: Path, ports: tuple[int, int]) -> None:
+    mock = Served(state, ports, "--frozen-clock")
+    try:
+        done = _serve_once(state)
+    finally:
+        mock.stop()
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"mockserver: state file {state}: is in use by another mock " \
+                                  "(one mock per state file; stop it first)"
+
+
+def test_a_failed_start_leaves_the_file_closed_unlocked_and_unstamped(tmp_path: Path) -> None:
+    from mockserver.replaying import ReplayError
+    from mockserver.runtime import Mock
+
+    path = tmp_path / "s.sqlite"
+    with pytest.raises(ReplayError):
+        Mock(["kinetica"], state=path, replay=tmp_path / "missing.cassette")
+    Mock(["praisonai"], state=path).close()   # not locked, and not made for kinetica
+
+
+def test_stopping_a_server_closes_its_state_file(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock, MockServer
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    with MockServer(mock) as server:
+        assert httpx.post(server.url + "/api/v1/runs", json={"prompt": "p"}).status_code == 202
+    mock.clock.advance(5)   # no longer saved: the file is closed, and its listener gone
+    with StateFile(path) as file:
+        assert file.meta("clock")["now"] < mock.clock.now()
+        assert [entry.kind for entry in file.entries()][-1] == "request"
+
+
+def test_no_secret_header_or_query_value_is_stored(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    answer = client.post("/api/v1/runs?api_key=query-s3cret&x=1", json={"prompt": "hi"},
+                         headers={"X-Auth-Token": "header-s3cret", "X-Access-Token": "other-s3cret"})
+    assert answer.status_code == 202
+    client.close()
+    mock.close()
+    files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+    stored = b"".join(p.read_bytes() for p in files)
+    assert b"s3cret" not in stored
+    with StateFile(path) as file:
+        (entry,) = [e for e in file.entries() if e.kind == "request"]
+    assert entry.data["query"] == "api_key=REDACTED&x=1"
+    assert not {"x-auth-token", "x-access-token"} & {name.lower() for name, _ in entry.data["headers"]}
