@@ -177,8 +177,8 @@ class Durable:
             raise
         except Exception as exc:  # a log this mock cannot perform: said in one line, not a traceback
             where = f"entry {current[0].seq} ({current[0].kind})" if current else "the log"
-            raise StateError(self.file.path, f"cannot be restored: {where} raised "
-                                             f"{type(exc).__name__}: {exc}") from None
+            what = str(exc) if isinstance(exc, RestoreMismatch) else f"raised {type(exc).__name__}: {exc}"
+            raise StateError(self.file.path, f"cannot be restored: {where} {what}") from None
         finally:
             for wanted in (counted_before, floor):
                 ids.seek(self.counters, wanted, forward_only=True)
@@ -299,8 +299,9 @@ class Durable:
         self.file.append(at, kind, api, counters, data, body, before=self._scenario_entry(at))
 
     def record_request(self, at: float, api: str, counters: Mapping[str, int], scope: Scope, body: bytes,
-                       *, raised: bool = False) -> None:
-        """`raised`: the app raised before answering (its restore may raise again, and is let be).
+                       *, status: int | None, raised: bool = False) -> None:
+        """`status`: the answer's (None: none began); `raised`: the app raised before answering.
+        Its restore must answer the same, and may raise only as it did (`perform_request`).
         Credentials are never stored: secret-looking headers are left out (the door checked them
         already; the app is restored behind it) and secret-looking query values redacted."""
         headers = [[name, value] for name, value in
@@ -310,7 +311,7 @@ class Durable:
         data: dict[str, Any] = {
             "method": scope["method"], "path": scope["path"],
             "query": redact_query(scope.get("query_string", b"").decode("latin-1")), "headers": headers,
-            "server": list(server) if server else None}
+            "server": list(server) if server else None, "status": status}
         if raised:
             data["raised"] = True
         self.record(at, "request", api, counters, data, body)
@@ -359,10 +360,15 @@ class Durable:
         self.file.close()
 
 
+class RestoreMismatch(Exception):
+    """A logged request answered otherwise than when it was recorded: the log no longer fits the mock."""
+
+
 async def perform_request(app: ASGIApp, data: Mapping[str, Any], body: bytes) -> None:
-    """One recorded request, performed again on `app`; its answer is dropped. It may raise only as
-    it did when recorded: before answering (the entry says `raised`), or once its answer had started
-    (a stream cut); anything else is a log that no longer matches this mock, and is raised."""
+    """One recorded request, performed again on `app`; its answer is dropped but for its status,
+    which must be the one recorded (else RestoreMismatch). It may raise only as it did when recorded:
+    before answering (the entry says `raised`), or after starting the same answer (Starlette answers
+    500, then raises); any other exception is a log that no longer fits this mock, and is raised."""
     server = data.get("server")
     scope: Scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": data["method"],
@@ -371,20 +377,25 @@ async def perform_request(app: ASGIApp, data: Mapping[str, Any], body: bytes) ->
         "headers": [(str(k).encode("latin-1"), str(v).encode("latin-1")) for k, v in data["headers"]],
         "server": tuple(server) if server else ("127.0.0.1", 80), "client": ("127.0.0.1", 0),
     }
-    answered = False
+    answered: int | None = None
+    recorded = data.get("status")
 
     async def gone() -> Message:  # after the body: the client has left (a stream ends there)
         return {"type": "http.disconnect"}
 
     async def send(message: Message) -> None:
         nonlocal answered
-        answered = answered or message["type"] == "http.response.start"
+        if message["type"] == "http.response.start":
+            answered = int(message["status"])
 
     try:
         await app(scope, body_read_ahead(body, gone), send)
     except Exception:
-        if not (data.get("raised") or answered):
-            raise
+        if data.get("raised") or (answered is not None and answered == recorded):
+            return
+        raise
+    if recorded is not None and answered != recorded and not data.get("raised"):
+        raise RestoreMismatch(f"{data['method']} {data['path']} answered {answered}, not {recorded} as when recorded")
 
 
 class Recorder:
@@ -422,16 +433,16 @@ class Recorder:
                     version, counters = self._version(), self.durable.positions()
             return message
 
-        def settle() -> None:
+        def settle(status: int | None = None) -> None:
             if pin.active:
                 pin.active = False
                 if self._version() != version:
                     self.durable.record_request(pin.instant, self.api, counters, scope, b"".join(chunks),
-                                                raised=raised)
+                                                status=status, raised=raised)
 
         async def send_answer(message: Message) -> None:
             if message["type"] == "http.response.start":
-                settle()
+                settle(int(message["status"]))
             await send(message)
 
         try:

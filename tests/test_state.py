@@ -5,6 +5,7 @@ restart action; a file that is not a mock state file is one line and exit 2."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -12,7 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -554,3 +555,112 @@ def test_no_secret_header_or_query_value_is_stored(tmp_path: Path) -> None:
         (entry,) = [e for e in file.entries() if e.kind == "request"]
     assert entry.data["query"] == "api_key=REDACTED&x=1"
     assert not {"x-auth-token", "x-access-token"} & {name.lower() for name, _ in entry.data["headers"]}
+
+
+# -- when a request happened, and what it may do when restored ----------------------------------------
+def _post_run(recorder: Any, prompt: str, between_chunks: Callable[[], object] = lambda: None) -> list[Any]:
+    """POST /api/v1/runs straight to a Recorder, its body in two chunks; `between_chunks` runs
+    after the first. The messages sent back."""
+    body = json.dumps({"prompt": prompt}).encode()
+    incoming = [{"type": "http.request", "body": body[:5], "more_body": True},
+                {"type": "http.request", "body": body[5:], "more_body": False}]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/api/v1/runs", "raw_path": b"/api/v1/runs", "query_string": b"",
+             "root_path": "", "server": ("127.0.0.1", 8005), "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"127.0.0.1:8005"), (b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode())]}
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        if len(incoming) == 1:
+            between_chunks()
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(recorder(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_a_request_happens_and_is_recorded_when_its_body_is_whole(tmp_path: Path, frozen: bool) -> None:
+    from mockserver.durable import Recorder
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=frozen)
+    part = mock.parts["praisonai"]
+    recorder = Recorder(part.app, mock.durable, api="praisonai", model=part.model, clock=mock.clock)
+    began = mock.clock.now()
+    sent = _post_run(recorder, "slow body", lambda: mock.clock.advance(3600))   # moved mid-body
+    assert sent[0]["status"] == 202
+    job_id = json.loads(sent[1]["body"])["job_id"]
+    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    before = client.get(f"/api/v1/runs/{job_id}").json()
+    client.close()
+    mock.close()
+    with StateFile(path) as file:
+        (entry,) = [e for e in file.entries() if e.kind == "request"]
+    assert entry.at >= began + 3600                                  # the instant it acted at
+    again = Mock(["praisonai"], state=path)
+    client = SyncASGIClient(again.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    try:
+        assert client.get(f"/api/v1/runs/{job_id}").json()["created_at"] == before["created_at"]
+    finally:
+        client.close()
+        again.close()
+
+
+def test_a_logged_request_that_raises_when_restored_is_a_state_error(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.praisonai.models import PraisonAIModel
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    assert client.post("/api/v1/runs", json={"prompt": "p"}).status_code == 202
+    client.close()
+    mock.close()
+
+    def broken(self: PraisonAIModel, request: Any) -> Any:
+        raise RuntimeError("this mock no longer takes it")
+
+    monkeypatch.setattr(PraisonAIModel, "submit", broken)   # a log that no longer matches the mock
+    with pytest.raises(StateError, match=r"cannot be restored: entry \d+ \(request\) raised RuntimeError: "
+                                         "this mock no longer takes it"):
+        Mock(["praisonai"], state=path)
+    monkeypatch.undo()
+    Mock(["praisonai"], state=path).close()   # refused, the file was left as it was, and unlocked
+
+
+def test_a_request_that_raised_when_recorded_may_raise_again_when_restored(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.durable import Recorder
+    from mockserver.praisonai.models import PraisonAIModel
+    from mockserver.runtime import Mock
+
+    original = PraisonAIModel.submit
+
+    def half_done(self: PraisonAIModel, request: Any) -> Any:
+        original(self, request)   # the model changed, then the app raised
+        raise RuntimeError("after the change")
+
+    monkeypatch.setattr(PraisonAIModel, "submit", half_done)
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    part = mock.parts["praisonai"]
+    with pytest.raises(RuntimeError, match="after the change"):
+        _post_run(Recorder(part.app, mock.durable, api="praisonai", model=part.model, clock=mock.clock), "p")
+    mock.close()
+    with StateFile(path) as file:
+        (entry,) = [e for e in file.entries() if e.kind == "request"]
+    assert entry.data["status"] == 500          # Starlette answers 500, then raises
+    again = Mock(["praisonai"], state=path)   # answers and raises again as recorded: restored all the same
+    try:
+        assert len(again.model("praisonai").views()) == 1
+    finally:
+        again.close()
