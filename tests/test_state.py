@@ -316,7 +316,7 @@ def _dispatcher(mock: Any) -> Any:
     return mock.parts["praisonai"].app.webhooks
 
 
-def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webhook_deliveries(
+def test_in_one_process_a_second_mock_on_the_file_restores_the_same_ids_and_webhook_deliveries(
         tmp_path: Path) -> None:
     from mockserver.runtime import Mock
     from tests.asgi import SyncASGIClient
@@ -341,7 +341,7 @@ def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webho
 
         second = Mock(["praisonai"], state=path, allow_loopback_webhooks=True)
         model = second.model("praisonai")
-        # The counter had moved on in this process: the replay still gives the run its own id back.
+        # The counter had moved on in this process: the restore still gives the run its own id back.
         assert [view.job_id for view in model.views()] == [job_id]
         assert model.webhook_log == delivered and not model.pending_webhooks()  # delivered once only
         client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
