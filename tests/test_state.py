@@ -664,3 +664,25 @@ def test_a_request_that_raised_when_recorded_may_raise_again_when_restored(tmp_p
         assert len(again.model("praisonai").views()) == 1
     finally:
         again.close()
+
+
+def test_a_logged_request_answered_otherwise_when_restored_is_a_state_error(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.praisonai.models import PraisonAIModel, QueueFull
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    assert client.post("/api/v1/runs", json={"prompt": "p"}).status_code == 202
+    client.close()
+    mock.close()
+
+    def full(self: PraisonAIModel, request: Any) -> Any:
+        raise QueueFull(0)   # handled: the app answers 503, raising nothing
+
+    monkeypatch.setattr(PraisonAIModel, "submit", full)
+    with pytest.raises(StateError, match=r"cannot be restored: entry \d+ \(request\) POST /api/v1/runs answered "
+                                         r"503, not 202 as when recorded$"):
+        Mock(["praisonai"], state=path)
