@@ -27,7 +27,7 @@ from mockserver.cli_parser import (
     positive_seconds,
 )
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES
-from mockserver.runtime import PROFILES
+from mockserver.runtime import PROFILES, Mock
 from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S
 
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -254,10 +254,8 @@ def _log_violations() -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from uvicorn.loops.auto import auto_loop_factory
-
     from mockserver.auth import AuthConfig, AuthConfigError
-    from mockserver.runtime import BindError, Mock, MockError, listeners, request_exit, serve_all
+    from mockserver.runtime import MockError
     from mockserver.scenario import ScenarioError
     from mockserver.state import StateError
 
@@ -296,6 +294,17 @@ def _serve(args: argparse.Namespace) -> int:
         return _fail(f"--vary: {exc}")
     except (AuthConfigError, ScenarioError, StateError, MockError, ValueError) as exc:
         return _fail(str(exc))
+    try:
+        return _serve_mock(mock, args, ports)
+    finally:
+        mock.close()  # the state file, closed and unlocked however serving ended
+
+
+def _serve_mock(mock: Mock, args: argparse.Namespace, ports: dict[str, int]) -> int:
+    from uvicorn.loops.auto import auto_loop_factory
+
+    from mockserver.runtime import BindError, listeners, request_exit, serve_all
+
     try:
         found = listeners(mock, args.host, ports, log_level=args.log_level)
     except BindError as exc:

@@ -1,26 +1,29 @@
 """Run and job ids that are never handed out twice within a process, reset or not.
 
 A reproduce line names an id; if a reset let the mock hand that id out again, the line would point
-at another run. So each kind of id draws from one process-wide counter that no reset and no new
-model restarts. Formats stay the APIs' own: Kinetica run ids and job ids are decimal numbers,
-PraisonAI job ids `run_` + 12 hex digits (praisonai/jobs/models.py:184), scrambled by a bijection
-of 48-bit numbers so consecutive ids do not look consecutive (and distinct counts stay distinct).
+at another run. So each kind of id draws from one process-wide `IdCounter` that no reset and no new
+model restarts. Each API declares its counters (`ApiSpec.id_counters`, by name) and keeps their
+formats its own; `scramble48` makes consecutive numbers not look consecutive (distinct stay distinct).
+
+A state file (mockserver.durable) moves the counters of the APIs it serves: back to where they stood
+for each logged operation while it restores the log, then past every id ever handed out. Meanwhile
+another mock of the same APIs in the same process could draw an id the restore hands out again: start
+a mock on a state file before others of its APIs in one process (the CLI runs one mock per process).
 """
 
 from __future__ import annotations
 
 import threading
-import uuid
+from collections.abc import Mapping
 
-__all__ = ["COUNTERS", "KINETICA_JOB_IDS", "KINETICA_RUN_IDS", "PRAISONAI_JOB_IDS", "IdCounter", "positions",
-           "praisonai_job_id", "seek"]
+__all__ = ["IdCounter", "positions", "scramble48", "seek"]
 
 _MASK48 = (1 << 48) - 1
 
 
 class IdCounter:
     """1, 2, 3, ... for the life of the process; thread-safe. A state file (mockserver.state) moves
-    it: to replay the ids a previous process handed out, then past every id ever handed out."""
+    it: to restore the ids a previous process handed out, then past every id ever handed out."""
 
     def __init__(self) -> None:
         self._next = 1
@@ -43,8 +46,8 @@ class IdCounter:
             self._next = position
 
 
-def _scramble48(n: int) -> int:
-    # Each step is a bijection of [0, 2**48): multiplying by an odd number, and x ^= x >> k.
+def scramble48(n: int) -> int:
+    """A bijection of [0, 2**48): each step is one (multiplying by an odd number, x ^= x >> k)."""
     x = (n * 0x9E3779B97F4B) & _MASK48
     x ^= x >> 23
     x = (x * 0xC2B2AE3D27D5) & _MASK48
@@ -52,30 +55,16 @@ def _scramble48(n: int) -> int:
     return x
 
 
-KINETICA_RUN_IDS = IdCounter()
-KINETICA_JOB_IDS = IdCounter()
-PRAISONAI_JOB_IDS = IdCounter()
-# By name, for the state file: where each counter stood before an operation is part of its record.
-COUNTERS = {"kinetica.run": KINETICA_RUN_IDS, "kinetica.job": KINETICA_JOB_IDS, "praisonai.job": PRAISONAI_JOB_IDS}
+def positions(counters: Mapping[str, IdCounter]) -> dict[str, int]:
+    """Where each named counter stands. Read without the locks (an int read is atomic): this is on
+    the path of every recorded request."""
+    return {name: counter._next for name, counter in counters.items()}
 
 
-def positions() -> dict[str, int]:
-    # Read without the locks (an int read is atomic): this is on the path of every recorded port.
-    return {name: counter._next for name, counter in COUNTERS.items()}
-
-
-def seek(wanted: dict[str, int], *, forward_only: bool = False) -> None:
+def seek(counters: Mapping[str, IdCounter], wanted: Mapping[str, int], *, forward_only: bool = False) -> None:
     """Move the named counters to these positions (`forward_only`: never back, so no id is handed
-    out twice in this process)."""
+    out twice in this process); names not in `counters` are left alone."""
     for name, position in wanted.items():
-        counter = COUNTERS.get(name)
+        counter = counters.get(name)
         if counter is not None and (not forward_only or position > counter.position):
             counter.seek(position)
-
-
-def praisonai_job_id(form: str = "run_hex") -> str:
-    """`run_hex` (the reference's form) or `uuid` (a latitude: LAT-PRA-JOB-ID); unique either way."""
-    n = PRAISONAI_JOB_IDS.next()
-    if form == "uuid":  # the counter in the low bits keeps it unique; version bits fall in the scramble
-        return str(uuid.UUID(int=(_scramble48(n) << 64) | n, version=4))
-    return f"run_{_scramble48(n):012x}"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mockserver.apis import builtin_names, extra_modules
+from mockserver.ids import IdCounter
 from mockserver.retention import Retention
 
 if TYPE_CHECKING:
@@ -157,8 +158,10 @@ class ApiSpec:
     openapi: Callable[[ApiContext], dict[str, Any] | None] = _no_document
     openapi_path: str = "/openapi.json"
     # What the API's server does when it starts (Kinetica: its auto-start runs begin), given the
-    # model: called when a mock starts (after a state file's replay) and recorded in that file.
+    # model: called once when a mock starts (after a state file is restored) and recorded in that file.
     startup: Callable[[Any], object] | None = None
+    # Its process-wide id counters by name (mockserver.ids): a state file keeps where each stood.
+    id_counters: Mapping[str, IdCounter] = field(default_factory=dict)
     # `mockserver serve --replay`: installs recorded runs' plans in a fresh model (mockserver.replaying);
     # None: this API cannot replay a cassette.
     replay: ReplayHook | None = None

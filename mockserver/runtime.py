@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import re
 import socket
 import threading
@@ -56,6 +57,7 @@ from mockserver.grading import CLIENT_HEADER, Verdict, assert_well_behaved, grad
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES, Guard, GuardConfig, HostPolicy
 from mockserver.inspector import inspector_routes
 from mockserver.journal import Journal, JournalMiddleware
+from mockserver.json_ready import json_ready
 from mockserver.misbehave import BreakerSet, Misbehaviour, MisbehaviourMiddleware
 from mockserver.openapi_route import OpenApiRoute
 from mockserver.replaying import DEFAULT_SPEED, checked_speed, load_replay
@@ -145,6 +147,15 @@ def _scenario_error(exc: ScenarioError) -> MockError:
     return MockError(str(exc), 400, file=exc.source, line=exc.line, reason=exc.reason)
 
 
+def _cassette_identity(path: str | Path, speed: float) -> dict[str, Any]:
+    """What a state file keeps of the cassette a mock replays: it must be the same at restart."""
+    try:
+        digest: str | None = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        digest = None  # unreadable: load_replay says why, in its own words
+    return {"cassette": str(Path(path).resolve()), "sha256": digest, "speed": float(speed)}
+
+
 # -- the mock ---------------------------------------------------------------------------------------
 class Mock:
     """Everything one mock holds; the control plane and tests both drive it through this API."""
@@ -200,92 +211,106 @@ class Mock:
         if state is not None:
             if clock is not None:
                 raise ValueError("give either a clock or a state file (which holds the clock), not both")
+            made_for = {
+                "apis": list(self.apis), "profile": profile,
+                "replay": None if replay is None else _cassette_identity(replay, replay_speed),
+                "retention": (None if max_runs is None and retain_seconds is None
+                              else {"max_runs": max_runs, "retain_seconds": retain_seconds}),
+                "start_only": {lat: choice for lat, choice in sorted(self.variation.choices.items())
+                               if lat in self.start_only_latitudes} or None}
             file = StateFile(state)
             try:
-                self.durable = Durable(file, apis=self.apis, profile=profile, frozen_clock=frozen_clock)
+                self.durable = Durable(file, made_for=made_for, frozen_clock=frozen_clock)
                 clock = self.durable.start_clock(frozen_clock)
             except BaseException:
                 file.close()
                 raise
-        self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
-        self._started_frozen = self.clock.frozen if self.durable is None else self.durable.started_frozen
-        started_from: Path | None = None
-        if scenario is None:
-            started = Scenario.default()
-        elif isinstance(scenario, Scenario):
-            started = scenario
-        else:
-            started_from = resolve_scenario(scenario)
-            started = Scenario.from_file(started_from)
-        adjust = None
-        settings: dict[str, Any] = {}
-        for latitude_set in self.latitude_sets.values():  # start-only choices that are Mock settings
-            if latitude_set.settings is not None:
-                settings.update(latitude_set.settings(self.variation.choice))
-        if segments is not None:
-            settings["segments"] = segments
-        if any(value is not None for value in settings.values()):
-            specs = list(known.values())
+        try:
+            self.clock = clock if clock is not None else Clock(frozen=frozen_clock)
+            self._started_frozen = self.clock.frozen if self.durable is None else self.durable.started_frozen
+            started_from: Path | None = None
+            if scenario is None:
+                started = Scenario.default()
+            elif isinstance(scenario, Scenario):
+                started = scenario
+            else:
+                started_from = resolve_scenario(scenario)
+                started = Scenario.from_file(started_from)
+            adjust = None
+            settings: dict[str, Any] = {}
+            for latitude_set in self.latitude_sets.values():  # start-only choices that are Mock settings
+                if latitude_set.settings is not None:
+                    settings.update(latitude_set.settings(self.variation.choice))
+            if segments is not None:
+                settings["segments"] = segments
+            if any(value is not None for value in settings.values()):
+                specs = list(known.values())
 
-            def adjust(loaded: Scenario) -> Scenario:
-                return with_settings(loaded, settings, specs)
+                def adjust(loaded: Scenario) -> Scenario:
+                    return with_settings(loaded, settings, specs)
 
-            started = adjust(started)
-        # A scenario from a file is watched: edits on disk apply without a restart (hot reload).
-        self.scenario = ScenarioStore(started, path=started_from, adjust=adjust)
-        self.journal = Journal(capacity=journal_capacity, max_body=journal_max_body, clock_now=self.clock.now)
-        self.faults = FaultRules()
-        self.auth = auth if auth is not None else AuthConfig()
-        self.cors = CorsPolicy.from_origins(cors_origins)
-        # -- hostile input: the door of every port (mockserver/guard.py) --
-        self.guard = GuardConfig(max_body_bytes=max_body_bytes, body_timeout=body_timeout,
-                                 hosts=HostPolicy.from_names(allowed_hosts), auth=self.auth, cors=self.cors)
-        self.header_timeout = header_timeout
-        self.preflights = PreflightLog()
-        self.profile = profile
-        contexts = {api: registry.ApiContext(
-            self.clock, self.scenario, profile=profile, allow_loopback_webhooks=allow_loopback_webhooks,
-            options=dict((api_options or {}).get(api, {})), max_body_bytes=max_body_bytes,
-            webhook_allow=tuple(webhook_allow),
-            latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes},
-            retention=retention)
-            for api in self.specs}
-        self.parts: dict[str, registry.ApiPart] = {api: spec.build(contexts[api])
-                                                   for api, spec in self.specs.items()}
-        self.replaying: Path | None = None
-        self.replayed: dict[str, str] = {}   # per API, what the recording holds ("3 runs")
-        if replay is not None:
-            speed = checked_speed(replay_speed)
-            for api, exchanges in load_replay(replay, self.apis).items():
-                hook = self.specs[api].replay
-                assert hook is not None   # load_replay refuses an API without one
-                self.replayed[api] = hook(self.parts[api].model, exchanges, speed)
-            self.replaying = Path(replay)
-        # Each API's OpenAPI document, served on its port (`ApiSpec.openapi_path`).
-        self.openapi: dict[str, dict[str, Any]] = {
-            api: document for api, spec in self.specs.items()
-            if (document := spec.openapi(contexts[api])) is not None}
-        self.breakers: dict[str, BreakerSet] = {}
-        for api, spec in self.specs.items():
-            found = spec.breakers()
-            if found is not None:
-                self.breakers[api] = found
-        self.misbehaviour = Misbehaviour(misbehave, available=[c for found in self.breakers.values()
-                                                               for c in found.clauses])
-        self.control = create_control_app(self, extra_routes=inspector_routes())
-        self._apps: dict[str, ASGIApp] = {}
+                started = adjust(started)
+            # A scenario from a file is watched: edits on disk apply without a restart (hot reload).
+            self.scenario = ScenarioStore(started, path=started_from, adjust=adjust)
+            self.journal = Journal(capacity=journal_capacity, max_body=journal_max_body, clock_now=self.clock.now)
+            self.faults = FaultRules()
+            self.auth = auth if auth is not None else AuthConfig()
+            self.cors = CorsPolicy.from_origins(cors_origins)
+            # -- hostile input: the door of every port (mockserver/guard.py) --
+            self.guard = GuardConfig(max_body_bytes=max_body_bytes, body_timeout=body_timeout,
+                                     hosts=HostPolicy.from_names(allowed_hosts), auth=self.auth, cors=self.cors)
+            self.header_timeout = header_timeout
+            self.preflights = PreflightLog()
+            self.profile = profile
+            contexts = {api: registry.ApiContext(
+                self.clock, self.scenario, profile=profile, allow_loopback_webhooks=allow_loopback_webhooks,
+                options=dict((api_options or {}).get(api, {})), max_body_bytes=max_body_bytes,
+                webhook_allow=tuple(webhook_allow),
+                latitude_choices={lat: self.variation.choice(lat) for lat in self.start_only_latitudes},
+                retention=retention)
+                for api in self.specs}
+            self.parts: dict[str, registry.ApiPart] = {api: spec.build(contexts[api])
+                                                       for api, spec in self.specs.items()}
+            self.replaying: Path | None = None
+            self.replayed: dict[str, str] = {}   # per API, what the recording holds ("3 runs")
+            if replay is not None:
+                speed = checked_speed(replay_speed)
+                for api, exchanges in load_replay(replay, self.apis).items():
+                    hook = self.specs[api].replay
+                    assert hook is not None   # load_replay refuses an API without one
+                    self.replayed[api] = hook(self.parts[api].model, exchanges, speed)
+                self.replaying = Path(replay)
+            # Each API's OpenAPI document, served on its port (`ApiSpec.openapi_path`).
+            self.openapi: dict[str, dict[str, Any]] = {
+                api: document for api, spec in self.specs.items()
+                if (document := spec.openapi(contexts[api])) is not None}
+            self.breakers: dict[str, BreakerSet] = {}
+            for api, spec in self.specs.items():
+                found = spec.breakers()
+                if found is not None:
+                    self.breakers[api] = found
+            self.misbehaviour = Misbehaviour(misbehave, available=[c for found in self.breakers.values()
+                                                                   for c in found.clauses])
+            self.control = create_control_app(self, extra_routes=inspector_routes())
+            self._apps: dict[str, ASGIApp] = {}
+            # The one place each API's startup runs (its app's lifespan does nothing of it).
+            if self.durable is not None:
+                self.durable.attach(self.clock, self.scenario, self.parts, self.specs)
+                self.durable.restore()
+                self.durable.startup()
+            else:
+                for api, spec in self.specs.items():  # what each API's server does when it starts
+                    if spec.startup is not None:
+                        spec.startup(self.parts[api].model)
+        except BaseException:  # a failed start leaves no state file open (nor locked)
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Release what the mock holds outside memory: its state file (closed and unlocked, so another
+        mock may open it). Idempotent; a mock with a state file is not to be used after."""
         if self.durable is not None:
-            self.durable.attach(self.clock, self.scenario, self.parts, self.specs)
-            try:
-                self.durable.replay()
-            except BaseException:
-                self.durable.close()
-                raise
-            self.durable.startup()
-        else:
-            for api, spec in self.specs.items():  # what each API's server does when it starts
-                if spec.startup is not None:
-                    spec.startup(self.parts[api].model)
+            self.durable.close()
 
     # -- the models -------------------------------------------------------------------------------
     def model(self, api: str) -> Any:
@@ -402,7 +427,7 @@ class Mock:
         watching = self.scenario.watching
         error = self.scenario.reload_error
         return {"name": current.name, "source": current.source, "seed": current.seed,
-                "version": self.scenario.version, "scenario": _plain(current.raw),
+                "version": self.scenario.version, "scenario": json_ready(current.raw),
                 "watching": str(watching) if watching is not None else None,
                 "reload_error": _scenario_error_json(error) if error is not None else None}
 
@@ -468,17 +493,6 @@ class Mock:
         """AssertionError with every finding and its exchanges, unless every verdict passed.
         `ignore` names rules to leave out (e.g. `{"PRA-CLIENT-STOP"}`)."""
         assert_well_behaved(self.verdicts(api, client_header=client_header), ignore=ignore)
-
-
-def _plain(value: Any) -> Any:
-    """The raw scenario document as JSON-ready data."""
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 class ControlRouter:
@@ -645,6 +659,7 @@ class MockServer:
             self._thread.join(timeout)
         for listener in self._listeners:
             listener.sock.close()
+        self.mock.close()
 
     def __enter__(self) -> MockServer:
         return self.start()

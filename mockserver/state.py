@@ -4,19 +4,26 @@ It holds a write-ahead *command log*, not the models: each acknowledged operatio
 model (an API request, a control action, a startup, an event such as a webhook delivery, a new
 scenario in force), with the clock instant it happened at and where the id counters stood before
 it. Both models compute their state on read from the clock and settle deterministically, so
-replaying the log into fresh models, the clock moved to each instant, rebuilds the same state
-without serialising heaps. Beside the log, `meta` keeps what is stored on change: the clock's mode
-and offset, the ids handed out so far, and what the file was made for (APIs, profile).
+performing the log again on fresh models (*restoring* it), the clock moved to each instant, rebuilds
+the same state without serialising heaps. Beside the log, `meta` keeps what is stored on change:
+the clock's mode and offset (on every move), where the id counters stood at the last reset, and
+what the file was made for (APIs, profile, cassette replayed and its speed, retention, start-only
+latitude choices: mockserver.durable refuses a mock started otherwise).
+
+One mock at a time: the file is locked (`fcntl.flock` on a `PATH.lock` beside it) from open to
+close, and a second opener, in this process or another, gets a StateError.
 
 Every write is one transaction, committed with `synchronous=FULL` before the answer it records is
 sent: a `kill -9` after an answer loses nothing. A reset empties the log (what it forgets needs no
-replay); the ids stay past it. Otherwise the log grows with the operations that changed something
+restoring); the ids stay past it. Otherwise the log grows with the operations that changed something
 (reads that changed nothing are never written).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
@@ -35,7 +42,7 @@ class StateError(Exception):
     """A state file that cannot be used (not SQLite, another program's, damaged, another mock's)."""
 
     def __init__(self, path: str | Path, reason: str) -> None:
-        reason = " ".join(reason.split())  # one line, whatever SQLite or a replay said
+        reason = " ".join(reason.split())  # one line, whatever SQLite or a restore said
         super().__init__(f"state file {path}: {reason}")
         self.path, self.reason = str(path), reason
 
@@ -58,26 +65,51 @@ _SCHEMA = ("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
            " ids TEXT NOT NULL, data TEXT NOT NULL, body BLOB NOT NULL)")
 
 
+def _exclusive(path: Path) -> int:
+    """A descriptor of `PATH.lock` holding an exclusive `flock` (its own open file description, so
+    a second opener in this process is refused too); StateError when another holds it."""
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise StateError(path, f"cannot be opened ({exc.strerror or exc})") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise StateError(path, "is in use by another mock (one mock per state file; stop it first)") from None
+    return fd
+
+
 class StateFile:
-    """One open state file; thread-safe (the server thread writes, a test's thread may too)."""
+    """One open state file, locked for this object's life; thread-safe (the server thread writes,
+    a test's thread may too)."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self.closed = False
         if self.path.is_dir():
             raise StateError(path, "is a directory")
+        self._lock_fd = _exclusive(self.path)
         try:
             self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error as exc:
+            os.close(self._lock_fd)
             raise StateError(path, f"cannot be opened ({exc})") from None
         try:
             self._open()
         except sqlite3.DatabaseError as exc:
-            self._db.close()
+            self._release()
             raise StateError(path, f"is not a usable SQLite database ({exc})") from None
         except StateError:
-            self._db.close()
+            self._release()
             raise
+
+    def _release(self) -> None:
+        self.closed = True
+        self._db.close()
+        os.close(self._lock_fd)  # the lock goes with its last descriptor
 
     def _open(self) -> None:
         db = self._db
@@ -104,8 +136,16 @@ class StateFile:
             raise StateError(self.path, f"is damaged ({verdict})")
 
     def close(self) -> None:
+        """Close the database and let another mock open the file; a second call does nothing."""
         with self._lock:
-            self._db.close()
+            if not self.closed:
+                self._release()
+
+    def __enter__(self) -> StateFile:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # -- meta ---------------------------------------------------------------------------------
     def meta(self, key: str) -> Any:
@@ -137,7 +177,7 @@ class StateFile:
             self._db.execute("COMMIT")
 
     def clear_log(self, ids: Mapping[str, int]) -> None:
-        """After a reset: no entry needs replaying any more; the ids handed out stay handed out."""
+        """After a reset: no entry needs restoring any more; the ids handed out stay handed out."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             self._db.execute("DELETE FROM log")
@@ -147,7 +187,7 @@ class StateFile:
     def entries(self) -> Iterator[Entry]:
         """The log in order, read as it goes (a long log is not held in memory at once)."""
         try:
-            # A cursor of its own: the replay writes nothing, and meta reads use others.
+            # A cursor of its own: the restore writes nothing, and meta reads use others.
             for seq, at, kind, api, ids, data, body in self._db.execute(
                     "SELECT seq, at, kind, api, ids, data, body FROM log ORDER BY seq"):
                 yield Entry(seq, float(at), kind, api, json.loads(ids), json.loads(data), bytes(body))

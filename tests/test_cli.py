@@ -253,3 +253,17 @@ def test_schemas_generate_calls_the_generator(monkeypatch, tmp_path) -> None:
                         lambda docs, out: calls.append((docs, out)) or [])
     assert main(["schemas", "generate", "--docs", str(tmp_path / "d"), "--out", str(tmp_path / "o")]) == 0
     assert calls == [(tmp_path / "d", tmp_path / "o")]
+
+
+def test_serve_closes_its_state_file_however_it_ends(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mockserver.state import StateFile
+
+    state = tmp_path / "mock.sqlite"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["serve", "--api", "kinetica", "--state", str(state), "--kinetica-port", str(port)]) == 2
+    assert "--kinetica-port chooses another port" in capsys.readouterr().err
+    with StateFile(state) as file:   # closed and unlocked: the next mock may open it
+        assert file.meta("apis") == ["kinetica"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import threading
 
-from mockserver.ids import _MASK48, IdCounter, _scramble48, praisonai_job_id
+from mockserver import registry
+from mockserver.ids import _MASK48, IdCounter, positions, scramble48, seek
+from mockserver.praisonai.models import new_job_id
 
 
 def test_a_counter_counts_from_one_and_never_repeats_across_threads() -> None:
@@ -21,26 +23,28 @@ def test_a_counter_counts_from_one_and_never_repeats_across_threads() -> None:
 
 
 def test_praisonai_ids_look_like_the_reference_and_do_not_look_consecutive() -> None:
-    ids = [praisonai_job_id() for _ in range(3)]
+    ids = [new_job_id() for _ in range(3)]
     assert all(re.fullmatch(r"run_[0-9a-f]{12}", j) for j in ids) and len(set(ids)) == 3
     assert len({j[4:8] for j in ids}) > 1
 
 
 def test_the_scramble_keeps_distinct_numbers_distinct() -> None:
     sample = list(range(0, 200_000)) + [_MASK48 - k for k in range(1000)]
-    out = {_scramble48(n) for n in sample}
+    out = {scramble48(n) for n in sample}
     assert len(out) == len(sample) and max(out) <= _MASK48
 
 
 def test_positions_and_seek_move_the_named_counters_forward_only_when_asked() -> None:
-    from mockserver import ids
+    counter = IdCounter()
+    counters = {"run": counter}
+    seek(counters, {"run": 10})
+    assert counter.next() == 10 and positions(counters) == {"run": 11}
+    seek(counters, {"run": 5}, forward_only=True)   # never back: 5..10 were handed out
+    assert counter.next() == 11
+    seek(counters, {"no.such": 3})                   # a counter not given is left alone
+    assert positions(counters) == {"run": 12}
 
-    before = ids.positions()
-    try:
-        ids.seek({"kinetica.run": 10})
-        assert ids.KINETICA_RUN_IDS.next() == 10 and ids.positions()["kinetica.run"] == 11
-        ids.seek({"kinetica.run": 5}, forward_only=True)   # never back: 5..10 were handed out
-        assert ids.KINETICA_RUN_IDS.next() == 11
-        ids.seek({"no.such": 3})                           # a counter this process does not have
-    finally:
-        ids.seek(before, forward_only=True)
+
+def test_each_api_declares_its_own_counters() -> None:
+    assert set(registry.get("kinetica").id_counters) == {"run", "job"}
+    assert set(registry.get("praisonai").id_counters) == {"job"}

@@ -233,3 +233,20 @@ def test_the_public_surface_is_explicit() -> None:
 
     assert mockserver.__all__ == ["Clock", "Mock", "MockError", "MockServer"]
     assert (mockserver.Mock, mockserver.MockServer, mockserver.Clock) == (Mock, MockServer, Clock)
+
+
+def test_serving_does_not_start_the_database_a_second_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.kinetica.models import KineticaModel
+
+    mock = Mock(["kinetica"], frozen_clock=True)   # the database starts here, once
+    started: list[object] = []
+    original = KineticaModel.startup
+
+    def counted(self: KineticaModel) -> list[str]:
+        started.append(self)
+        return original(self)
+
+    monkeypatch.setattr(KineticaModel, "startup", counted)
+    with MockServer(mock) as server:                # uvicorn sends lifespan.startup
+        assert httpx.get(f"{server.url}/_mock/clock").status_code == 200
+    assert started == []

@@ -5,13 +5,15 @@ restart action; a file that is not a mock state file is one line and exit 2."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +133,12 @@ def answers(mock: Served, made: dict[str, Any]) -> dict[str, bytes]:
     return out
 
 
+def _logged(state: Path) -> int:
+    """How many entries the log holds, read beside the mock that has the file locked."""
+    with contextlib.closing(sqlite3.connect(f"file:{state}?mode=ro", uri=True)) as db:
+        return int(db.execute("SELECT count(*) FROM log").fetchone()[0])
+
+
 def _status(mock: Served, run_id: str) -> dict[str, Any]:
     return mock.kinetica_call("/show/proc/status", status_req(run_id))
 
@@ -165,12 +173,13 @@ def test_a_restarted_mock_answers_every_acknowledged_request_as_before(state: Pa
         fresh_run = again.http.post(again.praisonai + "/api/v1/runs", json={"prompt": "new"}).json()["job_id"]
         assert fresh_run not in {made["keyed"], made["queued"], made["cancelled"]}
         second = answers(again, made)
+        fresh_status = _status(again, fresh)
     finally:
         again.kill()
     third = Served(state, ports)  # the first restart's auto-start run and later requests were kept too
     try:
         assert answers(third, made) == second
-        assert _status(third, fresh)["overall_statuses"] == _status(third, fresh)["overall_statuses"]
+        assert _status(third, fresh) == fresh_status   # as the previous process last answered it
     finally:
         third.stop()
 
@@ -215,7 +224,8 @@ def test_a_reset_empties_the_log_but_ids_stay_handed_out(state: Path, ports: tup
     first = mock.execute("p", {"duration_ms": "1"})
     mock.control("reset")
     mock.kill()
-    assert len(StateFile(state)) == 0
+    with StateFile(state) as file:   # the killed process's lock went with it
+        assert len(file) == 0
     again = Served(state, ports)
     try:
         wrapper = wire.decode_wrapper(again.kinetica_raw("/show/proc", {"proc_name": "p", "options": {}}), wire.JSON)
@@ -231,11 +241,11 @@ def test_reads_that_change_nothing_are_not_written(state: Path, ports: tuple[int
     try:
         mock.kinetica_call("/create/proc", create_proc_req("p"))
         run = mock.execute("p", {"duration_ms": "0"})
-        written = len(StateFile(state))
+        written = _logged(state)
         for _ in range(5):
             mock.kinetica_raw("/show/proc/status", status_req(run))
             mock.kinetica_raw("/show/proc", {"proc_name": "p", "options": {}})
-        assert len(StateFile(state)) == written
+        assert _logged(state) == written
         assert mock.http.get(mock.kinetica + "/_mock/state").json()["state_file"] == str(state)
     finally:
         mock.stop()
@@ -251,7 +261,8 @@ def test_credentials_are_not_stored(state: Path, ports: tuple[int, int]) -> None
         mock.stop()
     files = [path for path in state.parent.iterdir() if path.name.startswith(state.name)]  # with -wal, -shm
     assert b"s3cret-token" not in b"".join(path.read_bytes() for path in files)
-    recorded = [entry for entry in StateFile(state).entries() if entry.kind == "request"]
+    with StateFile(state) as file:
+        recorded = [entry for entry in file.entries() if entry.kind == "request"]
     assert len(recorded) == 1 and b"hi" in recorded[0].body  # the request is there, its credentials not
 
 
@@ -295,7 +306,7 @@ def test_a_state_file_of_another_mock_is_refused(tmp_path: Path) -> None:
     from mockserver.runtime import Mock
 
     path = tmp_path / "k.sqlite"
-    Mock(["kinetica"], state=path, frozen_clock=True)
+    Mock(["kinetica"], state=path, frozen_clock=True).close()
     with pytest.raises(StateError, match="serving kinetica"):
         Mock(["praisonai"], state=path)
 
@@ -305,7 +316,7 @@ def _dispatcher(mock: Any) -> Any:
     return mock.parts["praisonai"].app.webhooks
 
 
-def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webhook_deliveries(
+def test_in_one_process_a_second_mock_on_the_file_restores_the_same_ids_and_webhook_deliveries(
         tmp_path: Path) -> None:
     from mockserver.runtime import Mock
     from tests.asgi import SyncASGIClient
@@ -326,10 +337,11 @@ def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webho
         status = client.get(f"/api/v1/runs/{job_id}").content
         client.run(_dispatcher(first).stop())
         client.close()
+        first.close()
 
         second = Mock(["praisonai"], state=path, allow_loopback_webhooks=True)
         model = second.model("praisonai")
-        # The counter had moved on in this process: the replay still gives the run its own id back.
+        # The counter had moved on in this process: the restore still gives the run its own id back.
         assert [view.job_id for view in model.views()] == [job_id]
         assert model.webhook_log == delivered and not model.pending_webhooks()  # delivered once only
         client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
@@ -337,6 +349,7 @@ def test_in_one_process_a_second_mock_on_the_file_replays_the_same_ids_and_webho
         assert client.post("/api/v1/runs", json={"prompt": "q"}).json()["job_id"] != job_id
         client.run(_dispatcher(second).stop())
         client.close()
+        second.close()
         assert receiver.posts.empty()
 
 
@@ -359,11 +372,13 @@ def test_a_scenario_loaded_while_runs_queue_schedules_them_the_same_after_a_rest
     assert status.json()["status"] == "running"
     assert status.json()["started_at"] != client.get(f"/api/v1/runs/{ahead}").json()["started_at"]
     client.close()
+    first.close()
 
     second = Mock(["praisonai"], state=path)
     client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
     assert client.get(f"/api/v1/runs/{behind}").content == status.content
     client.close()
+    second.close()
 
 
 def test_a_hot_reloaded_scenario_file_schedules_the_same_after_a_restart_and_stays_watched(tmp_path: Path) -> None:
@@ -387,6 +402,7 @@ def test_a_hot_reloaded_scenario_file_schedules_the_same_after_a_restart_and_sta
     status = client.get(f"/api/v1/runs/{behind}")
     assert status.json()["status"] == "running"
     client.close()
+    first.close()
 
     second = Mock(["praisonai"], state=path, scenario=scenario)
     client = SyncASGIClient(second.asgi("praisonai"), base_url="http://127.0.0.1:8005")
@@ -396,6 +412,7 @@ def test_a_hot_reloaded_scenario_file_schedules_the_same_after_a_restart_and_sta
     second.scenario.check_now()
     assert second.model("praisonai").limits().max_concurrent == 5
     client.close()
+    second.close()
 
 
 def test_a_scenario_file_edited_while_the_mock_was_down_applies_at_start_and_is_kept(tmp_path: Path) -> None:
@@ -411,9 +428,261 @@ def test_a_scenario_file_edited_while_the_mock_was_down_applies_at_start_and_is_
     client.post("/api/v1/runs", json={"prompt": "a"})             # the next change
     client.close()
     assert first.model("praisonai").limits().max_concurrent == 3
+    first.close()
     scenario.write_text("praisonai:\n  max_concurrent: 4\n")     # edited while no mock runs
     second = Mock(["praisonai"], state=path, scenario=scenario)
     assert second.model("praisonai").limits().max_concurrent == 4
+    second.close()
     third = Mock(["praisonai"], state=path, scenario=scenario)
     assert third.model("praisonai").limits().max_concurrent == 4
     assert third.scenario.watching == scenario
+    third.close()
+
+
+# -- what the file was made for, its lock, and its closing --------------------------------------------
+def _cassette(path: Path, *apis: str) -> Path:
+    from mockserver.cassette import CassetteWriter
+
+    CassetteWriter(path, apis=apis).close()   # a header only: a session that recorded nothing
+    return path
+
+
+@pytest.mark.parametrize(("started", "restarted", "refusal"), [
+    ({"replay": "a"}, {}, "replaying .*a.cassette .* not replaying no cassette"),
+    ({}, {"replay": "a"}, "replaying no cassette, not replaying"),
+    ({"replay": "a"}, {"replay": "a", "replay_speed": 2.0}, "at 1x speed, not .* at 2x speed"),
+    ({"replay": "a"}, {"replay": "b"}, "replaying .*a.cassette"),
+    ({"replay": "a"}, {"replay": "a-edited"}, "sha256"),
+    ({"max_runs": 5}, {}, "keeping at most 5 runs .* not keeping every run"),
+    ({"retain_seconds": 60}, {"retain_seconds": 30}, "for 60 s after"),
+    ({"vary": {"LAT-PRA-JOB-ID": "uuid"}}, {}, "LAT-PRA-JOB-ID=uuid, not with the default"),
+])
+def test_a_restart_with_other_plans_than_the_log_was_written_against_is_refused(
+        tmp_path: Path, started: dict[str, Any], restarted: dict[str, Any], refusal: str) -> None:
+    from mockserver.runtime import Mock
+
+    cassettes = {"a": _cassette(tmp_path / "a.cassette", "praisonai"),
+                 "b": _cassette(tmp_path / "b.cassette", "praisonai")}
+    path = tmp_path / "s.sqlite"
+
+    def options(given: dict[str, Any]) -> dict[str, Any]:
+        return {**given, **({"replay": cassettes[given["replay"]]} if given.get("replay") in cassettes else {})}
+
+    Mock(["praisonai"], state=path, frozen_clock=True, **options(started)).close()
+    edited = restarted.get("replay") == "a-edited"
+    if edited:
+        _cassette(cassettes["a"], "praisonai", "kinetica")   # the same path, other content
+        restarted = {"replay": "a"}
+    with pytest.raises(StateError, match=refusal) as refused:
+        Mock(["praisonai"], state=path, **options(restarted))
+    assert "\n" not in str(refused.value)
+    if not edited:
+        Mock(["praisonai"], state=path, **options(started)).close()   # started the same way: fine
+
+
+def test_the_apis_may_be_named_in_any_order(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+
+    path = tmp_path / "s.sqlite"
+    Mock(["kinetica", "praisonai"], state=path, frozen_clock=True).close()
+    Mock(["praisonai", "kinetica"], state=path).close()
+
+
+def test_one_mock_at_a_time_per_state_file_in_one_process(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+
+    path = tmp_path / "s.sqlite"
+    first = Mock(["praisonai"], state=path, frozen_clock=True)
+    with pytest.raises(StateError, match="is in use by another mock"):
+        Mock(["praisonai"], state=path)
+    with pytest.raises(StateError, match="is in use by another mock"):
+        StateFile(path)
+    first.close()
+    first.close()   # idempotent
+    Mock(["praisonai"], state=path).close()
+
+
+def test_a_second_process_on_a_served_state_file_is_one_line_and_exit_2(state: Path, ports: tuple[int, int]) -> None:
+    mock = Served(state, ports, "--frozen-clock")
+    try:
+        done = _serve_once(state)
+    finally:
+        mock.stop()
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"mockserver: state file {state}: is in use by another mock " \
+                                  "(one mock per state file; stop it first)"
+
+
+def test_a_failed_start_leaves_the_file_closed_unlocked_and_unstamped(tmp_path: Path) -> None:
+    from mockserver.replaying import ReplayError
+    from mockserver.runtime import Mock
+
+    path = tmp_path / "s.sqlite"
+    with pytest.raises(ReplayError):
+        Mock(["kinetica"], state=path, replay=tmp_path / "missing.cassette")
+    Mock(["praisonai"], state=path).close()   # not locked, and not made for kinetica
+
+
+def test_stopping_a_server_closes_its_state_file(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock, MockServer
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    with MockServer(mock) as server:
+        assert httpx.post(server.url + "/api/v1/runs", json={"prompt": "p"}).status_code == 202
+    mock.clock.advance(5)   # no longer saved: the file is closed, and its listener gone
+    with StateFile(path) as file:
+        assert file.meta("clock")["now"] < mock.clock.now()
+        assert [entry.kind for entry in file.entries()][-1] == "request"
+
+
+def test_no_secret_header_or_query_value_is_stored(tmp_path: Path) -> None:
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    answer = client.post("/api/v1/runs?api_key=query-s3cret&x=1", json={"prompt": "hi"},
+                         headers={"X-Auth-Token": "header-s3cret", "X-Access-Token": "other-s3cret"})
+    assert answer.status_code == 202
+    client.close()
+    mock.close()
+    files = [p for p in path.parent.iterdir() if p.name.startswith(path.name)]
+    stored = b"".join(p.read_bytes() for p in files)
+    assert b"s3cret" not in stored
+    with StateFile(path) as file:
+        (entry,) = [e for e in file.entries() if e.kind == "request"]
+    assert entry.data["query"] == "api_key=REDACTED&x=1"
+    assert not {"x-auth-token", "x-access-token"} & {name.lower() for name, _ in entry.data["headers"]}
+
+
+# -- when a request happened, and what it may do when restored ----------------------------------------
+def _post_run(recorder: Any, prompt: str, between_chunks: Callable[[], object] = lambda: None) -> list[Any]:
+    """POST /api/v1/runs straight to a Recorder, its body in two chunks; `between_chunks` runs
+    after the first. The messages sent back."""
+    body = json.dumps({"prompt": prompt}).encode()
+    incoming = [{"type": "http.request", "body": body[:5], "more_body": True},
+                {"type": "http.request", "body": body[5:], "more_body": False}]
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/api/v1/runs", "raw_path": b"/api/v1/runs", "query_string": b"",
+             "root_path": "", "server": ("127.0.0.1", 8005), "client": ("127.0.0.1", 5000),
+             "headers": [(b"host", b"127.0.0.1:8005"), (b"content-type", b"application/json"),
+                         (b"content-length", str(len(body)).encode())]}
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        if len(incoming) == 1:
+            between_chunks()
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(recorder(scope, receive, send))
+    return sent
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_a_request_happens_and_is_recorded_when_its_body_is_whole(tmp_path: Path, frozen: bool) -> None:
+    from mockserver.durable import Recorder
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=frozen)
+    part = mock.parts["praisonai"]
+    recorder = Recorder(part.app, mock.durable, api="praisonai", model=part.model, clock=mock.clock)
+    began = mock.clock.now()
+    sent = _post_run(recorder, "slow body", lambda: mock.clock.advance(3600))   # moved mid-body
+    assert sent[0]["status"] == 202
+    job_id = json.loads(sent[1]["body"])["job_id"]
+    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    before = client.get(f"/api/v1/runs/{job_id}").json()
+    client.close()
+    mock.close()
+    with StateFile(path) as file:
+        (entry,) = [e for e in file.entries() if e.kind == "request"]
+    assert entry.at >= began + 3600                                  # the instant it acted at
+    again = Mock(["praisonai"], state=path)
+    client = SyncASGIClient(again.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    try:
+        assert client.get(f"/api/v1/runs/{job_id}").json()["created_at"] == before["created_at"]
+    finally:
+        client.close()
+        again.close()
+
+
+def test_a_logged_request_that_raises_when_restored_is_a_state_error(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.praisonai.models import PraisonAIModel
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    assert client.post("/api/v1/runs", json={"prompt": "p"}).status_code == 202
+    client.close()
+    mock.close()
+
+    def broken(self: PraisonAIModel, request: Any) -> Any:
+        raise RuntimeError("this mock no longer takes it")
+
+    monkeypatch.setattr(PraisonAIModel, "submit", broken)   # a log that no longer matches the mock
+    with pytest.raises(StateError, match=r"cannot be restored: entry \d+ \(request\) raised RuntimeError: "
+                                         "this mock no longer takes it"):
+        Mock(["praisonai"], state=path)
+    monkeypatch.undo()
+    Mock(["praisonai"], state=path).close()   # refused, the file was left as it was, and unlocked
+
+
+def test_a_request_that_raised_when_recorded_may_raise_again_when_restored(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.durable import Recorder
+    from mockserver.praisonai.models import PraisonAIModel
+    from mockserver.runtime import Mock
+
+    original = PraisonAIModel.submit
+
+    def half_done(self: PraisonAIModel, request: Any) -> Any:
+        original(self, request)   # the model changed, then the app raised
+        raise RuntimeError("after the change")
+
+    monkeypatch.setattr(PraisonAIModel, "submit", half_done)
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    part = mock.parts["praisonai"]
+    with pytest.raises(RuntimeError, match="after the change"):
+        _post_run(Recorder(part.app, mock.durable, api="praisonai", model=part.model, clock=mock.clock), "p")
+    mock.close()
+    with StateFile(path) as file:
+        (entry,) = [e for e in file.entries() if e.kind == "request"]
+    assert entry.data["status"] == 500          # Starlette answers 500, then raises
+    again = Mock(["praisonai"], state=path)   # answers and raises again as recorded: restored all the same
+    try:
+        assert len(again.model("praisonai").views()) == 1
+    finally:
+        again.close()
+
+
+def test_a_logged_request_answered_otherwise_when_restored_is_a_state_error(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.praisonai.models import PraisonAIModel, QueueFull
+    from mockserver.runtime import Mock
+    from tests.asgi import SyncASGIClient
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
+    assert client.post("/api/v1/runs", json={"prompt": "p"}).status_code == 202
+    client.close()
+    mock.close()
+
+    def full(self: PraisonAIModel, request: Any) -> Any:
+        raise QueueFull(0)   # handled: the app answers 503, raising nothing
+
+    monkeypatch.setattr(PraisonAIModel, "submit", full)
+    with pytest.raises(StateError, match=r"cannot be restored: entry \d+ \(request\) POST /api/v1/runs answered "
+                                         r"503, not 202 as when recorded$"):
+        Mock(["praisonai"], state=path)

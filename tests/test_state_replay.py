@@ -1,4 +1,4 @@
-"""Replay is exact: any sequence of operations on both APIs (Hypothesis draws them), made on a mock
+"""Restoring is exact: any sequence of operations on both APIs (Hypothesis draws them), made on a mock
 with a state file, gives the same answers, byte for byte, from a second mock started on that file."""
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ class Clients:
         self.praisonai.run(self.mock.parts["praisonai"].app.webhooks.stop())  # type: ignore[attr-defined]
         self.kinetica.close()
         self.praisonai.close()
+        self.mock.close()
 
 
 def perform(c: Clients, ops: list[tuple[Any, ...]], made: dict[str, list[str]]) -> None:
@@ -139,7 +140,7 @@ def answers(c: Clients, made: dict[str, list[str]], run_ids: list[str]) -> dict[
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=st.lists(operation, min_size=1, max_size=30), running=st.booleans())
-def test_any_sequence_replays_to_the_same_answers(ops: list[tuple[Any, ...]], running: bool) -> None:
+def test_any_sequence_restores_to_the_same_answers(ops: list[tuple[Any, ...]], running: bool) -> None:
     """With the clock following real time too: each operation is recorded at the one instant it
     saw (then the clock is frozen, so that both mocks are read at the same instant)."""
     with tempfile.TemporaryDirectory() as tmp:

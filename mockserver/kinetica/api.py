@@ -10,7 +10,7 @@ from mockserver.cassette import Exchange
 from mockserver.grading import ClientRule
 from mockserver.kinetica.app import DEFAULT_MAX_BODY_BYTES, create_kinetica_app, error_body
 from mockserver.kinetica.breakers import KINETICA
-from mockserver.kinetica.models import KineticaError, KineticaModel
+from mockserver.kinetica.models import ID_COUNTERS, KineticaError, KineticaModel
 from mockserver.kinetica.variations import KINETICA_LATITUDES
 from mockserver.misbehave import BreakerSet
 from mockserver.registry import ActionError, ActionParam, ApiContext, ApiPart, ApiSpec, ControlAction, register
@@ -134,6 +134,7 @@ SPEC = register(ApiSpec(
         ControlAction("restart", "restart", "Restart the database: runs and jobs are gone, procs stay, "
                       "and their execute_at_startup runs begin", restart, errors=_ERRORS),
     ),
+    id_counters=ID_COUNTERS,
     startup=KineticaModel.startup,  # execute_at_startup runs begin when the "database" starts
     breakers=breakers,
     latitudes=lambda: KINETICA_LATITUDES,

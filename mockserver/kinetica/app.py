@@ -59,10 +59,11 @@ class KineticaApp:
             await self._lifespan(receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        # Nothing to do: the database's start (auto-start runs begin) is the mock's, done once when
+        # it starts (`ApiSpec.startup`, recorded in a state file), not at each server's lifespan.
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
-                self.model.startup()  # auto-start runs begin when the "database" starts
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await send({"type": "lifespan.shutdown.complete"})

@@ -26,7 +26,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from mockserver.clock import Clock
-from mockserver.ids import KINETICA_JOB_IDS, KINETICA_RUN_IDS
+from mockserver.ids import IdCounter
 from mockserver.kinetica.errors import KineticaError
 from mockserver.kinetica.requests import (
     CreateJob,
@@ -42,12 +42,17 @@ from mockserver.kinetica.scenario import Behaviour, Duration, KineticaScenario
 from mockserver.retention import FinishedRuns, Retention
 from mockserver.scenario import Scenario, ScenarioStore
 
-__all__ = ["KineticaError", "KineticaModel"]
+__all__ = ["ID_COUNTERS", "JOB_IDS", "RUN_IDS", "KineticaError", "KineticaModel"]
 
 NONE, RUNNING, COMPLETE, ERROR, KILLED = "none", "running", "complete", "error", "killed"
 JOB_RUNNING, JOB_DONE, JOB_ERROR, JOB_CANCELLED = "RUNNING", "DONE", "ERROR", "CANCELLED"
 CORE_VERSION = "7.2.3.0"
 KILLED_MESSAGE = "proc instance killed"
+# Run ids and job ids, decimal numbers, never handed out twice in this process (mockserver.ids);
+# by name for the state file (ApiSpec.id_counters).
+RUN_IDS = IdCounter()
+JOB_IDS = IdCounter()
+ID_COUNTERS = {"run": RUN_IDS, "job": JOB_IDS}
 
 
 class RecordedSegment(Protocol):
@@ -561,7 +566,7 @@ class KineticaModel:
             self._run_seq += 1
             # Never reused in this process, reset or not (a reproduce line names it); the random
             # choices are seeded by the run's place since the reset, so a seeded scenario repeats.
-            run_id = str(KINETICA_RUN_IDS.next())
+            run_id = str(RUN_IDS.next())
             self.version += 1
             if request.execute_at_startup:
                 proc.auto_starts[run_id] = AutoStart(run_id, request, self._run_seq)
@@ -737,7 +742,7 @@ class KineticaModel:
                 raise KineticaError(f"job_tag {tag!r} is already in use")
             scenario = self.scenario()
             self._job_seq += 1
-            job_id = KINETICA_JOB_IDS.next()  # never reused in this process (see mockserver.ids)
+            job_id = JOB_IDS.next()  # never reused in this process (see mockserver.ids)
             try:
                 response, outcome, error = run(), JOB_DONE, ""
             except KineticaError as exc:

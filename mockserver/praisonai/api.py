@@ -10,7 +10,7 @@ from mockserver.grading import ClientRule
 from mockserver.misbehave import BreakerSet
 from mockserver.praisonai.app import create_praisonai_app
 from mockserver.praisonai.breakers import PRAISONAI
-from mockserver.praisonai.models import PraisonAIModel, RunFinished
+from mockserver.praisonai.models import ID_COUNTERS, PraisonAIModel, RunFinished
 from mockserver.praisonai.variations import JOB_ID, PRAISONAI_LATITUDES
 from mockserver.registry import ActionError, ActionParam, ApiContext, ApiPart, ApiSpec, ControlAction, register
 
@@ -79,4 +79,5 @@ SPEC = register(ApiSpec(
     latitudes=lambda: PRAISONAI_LATITUDES,
     client_rules=client_rules,
     replay=replay,
+    id_counters=ID_COUNTERS,
 ))

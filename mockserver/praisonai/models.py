@@ -21,12 +21,13 @@ import heapq
 import itertools
 import math
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mockserver.clock import Clock
-from mockserver.ids import praisonai_job_id
+from mockserver.ids import IdCounter, scramble48
 from mockserver.praisonai.plan import NO_PROGRESS, Plan, Progress, effective_timeout, make_plan
 from mockserver.praisonai.scenario import PraisonAIScenario
 from mockserver.praisonai.webhook_targets import WebhookPolicy
@@ -44,6 +45,18 @@ PICKUP_SECONDS = 0.001
 # praisonai/jobs/executor.py:26 + router.py:133: a refused submission is told to retry after 1 s.
 QUEUE_FULL_RETRY_AFTER = 1
 JOB_ID_FORMATS = ("run_hex", "uuid")
+# Job ids never handed out twice in this process (mockserver.ids); by name for the state file.
+JOB_IDS = IdCounter()
+ID_COUNTERS = {"job": JOB_IDS}
+
+
+def new_job_id(form: str = "run_hex") -> str:
+    """`run_hex` (the reference's form: `run_` + 12 hex digits, praisonai/jobs/models.py:184) or
+    `uuid` (a latitude: LAT-PRA-JOB-ID); unique either way, and consecutive ones do not look so."""
+    n = JOB_IDS.next()
+    if form == "uuid":  # the counter in the low bits keeps it unique; version bits fall in the scramble
+        return str(uuid.UUID(int=(scramble48(n) << 64) | n, version=4))
+    return f"run_{scramble48(n):012x}"
 
 
 class RecordedRuns(Protocol):
@@ -224,7 +237,7 @@ class PraisonAIModel:
         self._lock = threading.RLock()
         self.retention = retention if retention is not None else Retention()
         # Told of what changes outside any request (webhooks handed out and delivered), for a
-        # state file (mockserver.durable), which gives it back through `replay_event`.
+        # state file (mockserver.durable), which gives it back through `redo_event`.
         self.on_event: Callable[[str, Mapping[str, Any]], None] | None = None
         # A recorded session's plans (mockserver.praisonai.replay): the k-th submission with a
         # prompt follows the k-th recorded run with it, instead of the scenario.
@@ -301,7 +314,7 @@ class PraisonAIModel:
                              effective_timeout(request.timeout, limits.default_timeout))
             if self.replay is not None:
                 plan = self.replay.plan_for(request.prompt, plan)
-            run = _Run(seq=self._next_seq, job_id=praisonai_job_id(self.job_id_format), prompt=request.prompt,
+            run = _Run(seq=self._next_seq, job_id=new_job_id(self.job_id_format), prompt=request.prompt,
                        session_id=request.session_id, agent_file=request.agent_file,
                        webhook_url=request.webhook_url, idempotency_key=key, created_at=now, plan=plan)
             self._next_seq += 1
@@ -484,8 +497,8 @@ class PraisonAIModel:
             if self.on_event is not None:
                 self.on_event("webhook", entry)
 
-    def replay_event(self, kind: str, payload: Mapping[str, Any]) -> None:
-        """An event `on_event` told of, happening again (a state file's replay): a webhook handed
+    def redo_event(self, kind: str, payload: Mapping[str, Any]) -> None:
+        """An event `on_event` told of, happening again (a state file's restore): a webhook handed
         out is not handed out again, a delivery is in the log as it was."""
         with self._lock:
             if kind == "webhook_taken":
