@@ -11,7 +11,9 @@ it passes. An unreachable target is answered with 502 in the API's own error for
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -30,7 +32,7 @@ from mockserver.cassette import Exchange, StreamEvent
 if importlib.util.find_spec("sniffio") is None:
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
-__all__ = ["HOP_BY_HOP", "ErrorAnswer", "Forwarder", "InFlight", "split_events"]
+__all__ = ["HOP_BY_HOP", "ErrorAnswer", "EventSplitter", "Forwarder", "InFlight", "split_events"]
 
 # RFC 9110 7.6.1: meant for one connection only, never passed on. Content-Length is set again by
 # httpx from the same bytes.
@@ -63,19 +65,43 @@ class InFlight:
     events: list[StreamEvent] = field(default_factory=list)
 
 
-def split_events(buffer: str) -> tuple[list[str], str]:
-    """Whole server-sent events (each up to and including its blank line) and the unfinished rest.
+# A line ends in CRLF, LF or CR (WHATWG HTML 9.2.6); CRLF first so that it counts as one ending.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
-    Only the framing (WHATWG HTML 9.2.6: an event ends at an empty line, lines end in CRLF, LF or CR);
-    reading an event's fields is httpx-sse's business (`mockserver.proxy.events`)."""
+
+def split_events(buffer: str, *, final: bool = False) -> tuple[list[str], str]:
+    """Whole server-sent events (each up to and including its blank line, line ends as they came) and
+    the unfinished rest.
+
+    Only the framing (WHATWG HTML 9.2.6: an event ends at an empty line); reading an event's fields is
+    httpx-sse's business (`mockserver.proxy.observer.read_event`). A CR at the very end is held back
+    unless `final`: the LF of its CRLF may be the first byte of the next chunk."""
     found: list[str] = []
-    normalised = buffer.replace("\r\n", "\n").replace("\r", "\n")
-    while True:
-        end = normalised.find("\n\n")
-        if end < 0:
-            return found, normalised
-        found.append(normalised[:end + 2])
-        normalised = normalised[end + 2:]
+    event_start = line_start = 0
+    for end in _LINE_END.finditer(buffer):
+        if end.group() == "\r" and end.end() == len(buffer) and not final:
+            break
+        if end.start() == line_start and line_start > event_start:   # an empty line ends the event
+            found.append(buffer[event_start:end.end()])
+            event_start = end.end()
+        line_start = end.end()
+    return found, buffer[event_start:]
+
+
+class EventSplitter:
+    """Whole events out of a stream's chunks as they arrive, whatever the network cut: text is decoded
+    incrementally (a UTF-8 character split across two chunks is read whole) and an event is complete
+    only at its blank line."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> list[str]:
+        """The events `chunk` completed; `final` at the end of the stream (an event left without its
+        blank line is no event)."""
+        whole, self._pending = split_events(self._pending + self._decoder.decode(chunk, final), final=final)
+        return whole
 
 
 class Forwarder:
@@ -164,19 +190,20 @@ class Forwarder:
                            receive: Receive, send: Send) -> str | None:
         """An event stream: each event handed on as it passes, and the target's answer closed as soon
         as the client goes away (a stream may otherwise last as long as the run)."""
-        pending = ""
+        splitter = EventSplitter()
         outcome: dict[str, str] = {}
         ended = False  # once the last byte is on its way, a disconnect is the normal end
 
         async def copy(scope: anyio.CancelScope) -> None:
-            nonlocal pending, ended
+            nonlocal ended
             try:
                 async for chunk in response.aiter_raw():
                     chunks.append(chunk)
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    whole, pending = split_events(pending + chunk.decode("utf-8", "replace"))
-                    for text in whole:
+                    for text in splitter.feed(chunk):
                         self._event(flight, text)
+                for text in splitter.feed(b"", final=True):
+                    self._event(flight, text)
             except httpx.HTTPError as exc:
                 outcome["error"] = f"the target's answer broke off: {type(exc).__name__}: {exc}"
             ended = True
