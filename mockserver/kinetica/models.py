@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from mockserver.clock import Clock
 from mockserver.ids import KINETICA_JOB_IDS, KINETICA_RUN_IDS
 from mockserver.kinetica.errors import KineticaError
+from mockserver.kinetica.job_tags import JobTags
 from mockserver.kinetica.requests import (
     CreateJob,
     CreateProc,
@@ -463,7 +464,7 @@ class KineticaModel:
         self._ends: list[tuple[float, str]] = []
         self._retired: FinishedRuns[str] = FinishedRuns(self.retention)
         self._jobs: dict[int, Job] = {}
-        self._job_tags: dict[str, int] = {}
+        self._job_tags = JobTags()
         self._run_seq = 0
         self._job_seq = 0
 
@@ -780,7 +781,7 @@ class KineticaModel:
         """A /get/job poll, as an event (jobs whose duration is counted in polls); unknown ids are the
         read's to refuse."""
         with self._lock:
-            job_id = self._job_tags.get(request.tag) if request.tag else request.job_id
+            job_id = self._job_tags.job_of(request.tag, request.job_id)
             job = self._jobs.get(job_id) if job_id is not None else None
             if job is not None and job.polls_needed is not None and job.end is None and job.cancelled_at is None:
                 job.polls_seen += 1

@@ -27,6 +27,7 @@ from typing import Any
 
 from mockserver.cassette import Exchange
 from mockserver.kinetica import wire
+from mockserver.kinetica.job_tags import JobTags
 from mockserver.kinetica.models import COMPLETE, ERROR, NONE, KineticaModel, Segment
 from mockserver.replaying import Recorded
 
@@ -154,7 +155,7 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
     by_run_id: dict[str, _Run] = {}
     by_job: dict[int, _Run] = {}
     jobs: dict[int, _Job] = {}
-    tags: dict[str, int] = {}           # job_tag -> job id (a job may be polled by its tag)
+    tags = JobTags()                    # a job may be polled by its tag
     read_all = [(exchange, read) for exchange in exchanges if (read := _read(exchange)) is not None]
     for exchange, (endpoint, request, response) in read_all:
         if endpoint == _EXECUTE and response is not None:
@@ -165,9 +166,7 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
             job_id = int(response.get("job_id", -1))
             inner = str(request.get("endpoint", ""))
             jobs[job_id] = _Job(inner, exchange.started)
-            tag = (response.get("info") or {}).get("job_tag")
-            if tag:
-                tags[str(tag)] = job_id
+            tags.created(request, response)
             if inner == _EXECUTE:
                 record = _inner_request(request)
                 if record is not None:
@@ -175,9 +174,8 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
                     runs.append(run)
                     by_job[job_id] = run
         elif endpoint == _GET_JOB and response is not None:
-            tag = (request.get("options") or {}).get("job_tag")
-            polled = tags.get(tag) if tag else request.get("job_id")
-            if isinstance(polled, int) and polled in jobs:
+            polled = tags.addressed(request)
+            if polled is not None and polled in jobs:
                 _job_seen(exchange, polled, response, jobs, by_job, by_run_id)
     # Second pass, once every run's id is known (a job's run is named only by its DONE answer, but
     # a listing of every run may have shown it before).
