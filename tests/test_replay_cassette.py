@@ -13,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.cassette import CassetteWriter
 from mockserver.cli import main
+from mockserver.proxy import Proxy
 from mockserver.replaying import Recorded, ReplayError, checked_speed
 from mockserver.runtime import Mock, MockServer
-from tests.recording import RecordingTransport
 from tests.test_cli import _free_port, _serve, _stop, _wait_for_port
 
 
@@ -42,9 +41,8 @@ def praisonai_cassette(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("replay") / "praisonai.jsonl"
     server = MockServer(apis=["praisonai"], frozen_clock=True).start()
     try:
-        with CassetteWriter(path, apis=("praisonai",)) as writer, httpx.Client(
-                base_url=server.urls["praisonai"], timeout=10,
-                transport=RecordingTransport(writer, "praisonai", now=server.clock.now)) as http:
+        with Proxy(api="praisonai", target=server.urls["praisonai"], record=path, timer=server.clock.now) as proxy, \
+                httpx.Client(base_url=proxy.url, timeout=10) as http:
             submitted = http.post("/api/v1/runs", json={"prompt": "p", "config": {"mock_step_seconds": 10}})
             job_id = submitted.json()["job_id"]
             while http.get(f"/api/v1/runs/{job_id}").json()["status"] != "succeeded":
@@ -150,9 +148,8 @@ def test_a_run_cancelled_while_queued_replays_queued_until_the_client_cancels_it
     path = tmp_path / "queued.jsonl"
     recorder = MockServer(apis=["praisonai"], frozen_clock=True).start()
     try:
-        with CassetteWriter(path, apis=("praisonai",)) as writer, httpx.Client(
-                base_url=recorder.urls["praisonai"], timeout=10,
-                transport=RecordingTransport(writer, "praisonai", now=recorder.clock.now)) as http:
+        with Proxy(api="praisonai", target=recorder.urls["praisonai"], record=path,
+                   timer=recorder.clock.now) as proxy, httpx.Client(base_url=proxy.url, timeout=10) as http:
             queued = http.post("/api/v1/runs", json={"prompt": "q", "config": {"mock_queue_seconds": 600}})
             job_id = queued.json()["job_id"]
             recorder.clock.advance(30)

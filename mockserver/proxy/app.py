@@ -15,7 +15,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +91,8 @@ class ProxyApp:
     reaching the proxy under a rebound DNS name, cannot use it to drive the target."""
 
     def __init__(self, api: str, target: str, *, profile: str = "impl", record: str | Path | None = None,
-                 connect_timeout: float = 5.0, allowed_hosts: Iterable[str] = ()) -> None:
+                 connect_timeout: float = 5.0, allowed_hosts: Iterable[str] = (),
+                 timer: Callable[[], float] = time.monotonic) -> None:
         if profile not in PROFILES:
             raise ValueError(f"no profile {profile!r}; expected one of {', '.join(PROFILES)}")
         scheme = httpx.URL(target).scheme
@@ -104,6 +105,7 @@ class ProxyApp:
         self.violations = ViolationLog()
         self.writer = CassetteWriter(record, apis=(api,)) if record is not None else None
         self.exchanges = 0
+        self.timer = timer
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0    # requests under way plus things queued for the checker
@@ -142,7 +144,7 @@ class ProxyApp:
             self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False)
             self._forwarder = Forwarder(self.target, self._client, api=self.api,
                                         error_answer=error_answer(self.observer), on_exchange=self._exchanged,
-                                        on_event=self._event)
+                                        on_event=self._event, timer=self.timer)
         return self._forwarder
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:

@@ -58,7 +58,7 @@ class InFlight:
     request_headers: list[tuple[str, str]]
     request_body: bytes
     started: float  # seconds since the first exchange began
-    began: float    # time.monotonic() at the start
+    began: float    # the forwarder's timer at the start
     number: int = 0  # the exchange's number in this proxy, from 1
     status: int | None = None
     response_headers: list[tuple[str, str]] = field(default_factory=list)
@@ -109,7 +109,8 @@ class Forwarder:
 
     def __init__(self, target: str, client: httpx.AsyncClient, *, api: str, error_answer: ErrorAnswer,
                  on_exchange: Callable[[InFlight, Exchange], None],
-                 on_event: Callable[[InFlight, StreamEvent], None] | None = None) -> None:
+                 on_event: Callable[[InFlight, StreamEvent], None] | None = None,
+                 timer: Callable[[], float] = time.monotonic) -> None:
         self.target = target.rstrip("/")
         self._base = httpx.URL(self.target)
         self._prefix = self._base.raw_path.rstrip(b"/")
@@ -118,6 +119,7 @@ class Forwarder:
         self.error_answer = error_answer
         self.on_exchange = on_exchange
         self.on_event = on_event
+        self.timer = timer  # what the cassette's times are measured on (seconds)
         self.origin: float | None = None  # when the first exchange began: cassette times count from it
         self._count = 0
 
@@ -126,7 +128,7 @@ class Forwarder:
             return
         body = await _read_body(receive)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        began = time.monotonic()
+        began = self.timer()
         if self.origin is None:
             self.origin = began
         self._count += 1  # one event loop: no lock needed
@@ -168,7 +170,7 @@ class Forwarder:
         self.on_exchange(flight, Exchange(
             api=self.api, method=flight.method, path=flight.path, query=flight.query,
             request_headers=headers, request_body=body, status=status, response_headers=answer_headers,
-            response_body=b"".join(chunks), started=flight.started, duration=time.monotonic() - began,
+            response_body=b"".join(chunks), started=flight.started, duration=self.timer() - began,
             events=tuple(flight.events), error=error))
 
     async def _pass_body(self, flight: InFlight, response: httpx.Response, chunks: list[bytes],
@@ -224,7 +226,7 @@ class Forwarder:
 
     def _event(self, flight: InFlight, text: str) -> None:
         """One whole event passed: noted with its offset, and handed on at once."""
-        event = StreamEvent(time.monotonic() - flight.began, text)
+        event = StreamEvent(self.timer() - flight.began, text)
         flight.events.append(event)
         if self.on_event is not None:
             self.on_event(flight, event)
@@ -241,7 +243,7 @@ class Forwarder:
             api=self.api, method=flight.method, path=flight.path, query=flight.query,
             request_headers=flight.request_headers, request_body=flight.request_body, status=None,
             response_headers=[], response_body=b"", started=flight.started,
-            duration=time.monotonic() - flight.began, error=reason))
+            duration=self.timer() - flight.began, error=reason))
 
 
 async def _read_body(receive: Receive) -> bytes:

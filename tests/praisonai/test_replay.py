@@ -3,8 +3,10 @@
 speed), the same progress, results and errors, and the status endpoint, the listing and the stream
 agree at every instant in between.
 
-The recording drives the reference in real time without sleeping: each status poll is made when
-the run's own event stream says something changed (tests/recording.py writes the exchanges)."""
+The session is recorded through the validating proxy (`mockserver.proxy.Proxy(record=...)`) in front
+of the reference, as a user would record one: the cassette holds the bytes as they went, each event
+stream's events as the network cut them. The recording drives the reference in real time without
+sleeping: each status poll is made when the run's own event stream says something changed."""
 
 from __future__ import annotations
 
@@ -17,16 +19,16 @@ import httpx
 import pytest
 from httpx_sse import EventSource, connect_sse
 
-from mockserver.cassette import CassetteWriter, Exchange, read_cassette
+from mockserver.cassette import Exchange, read_cassette
+from mockserver.proxy import Proxy
 from mockserver.runtime import MockServer
 from tests.praisonai.reference import reference_server
-from tests.recording import RecordingTransport
 
 pytestmark = pytest.mark.xdist_group("reference-app")
 
 SPEED = 2.0
 RUNS = {
-    "alpha": {"mock_steps": 3, "mock_step_seconds": 0.3, "mock_result": {"answer": 42}},
+    "alpha": {"mock_steps": 3, "mock_step_seconds": 0.3, "mock_result": {"answer": 42, "note": "caf\u00e9 \u2615"}},
     "beta": {"mock_steps": 2, "mock_step_seconds": 0.2, "mock_fail": "agent crashed"},
     "gamma": {"mock_steps": 2, "mock_step_seconds": 0.2, "mock_hang": True},
 }
@@ -52,11 +54,12 @@ def _record_run(http: httpx.Client, base: str, prompt: str) -> str:
 def cassette(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("praisonai-replay")
     path = folder / "session.jsonl"
-    with reference_server(folder, warm_up=True) as base, CassetteWriter(path, apis=("praisonai",)) as writer, \
-            httpx.Client(transport=RecordingTransport(writer, "praisonai"), timeout=30) as http:
+    with reference_server(folder, warm_up=True) as target, \
+            Proxy(api="praisonai", target=target, record=path) as proxy, httpx.Client(timeout=30) as http:
         for prompt in RUNS:
-            _record_run(http, base, prompt)
-        http.get(f"{base}/api/v1/runs")
+            _record_run(http, proxy.url, prompt)
+        http.get(f"{proxy.url}/api/v1/runs")
+        assert proxy.violations() == [], [v.to_json() for v in proxy.violations()]
     return path
 
 
@@ -135,11 +138,15 @@ def test_results_errors_and_the_stream_replay_as_recorded(cassette: Path, replay
             for key in ("status", "result", "error"):
                 assert result[key] == recorded_result[key], (prompt, key)
             recorded_stream = _recorded(exchanges, "/stream", submits[prompt]).events
+            # The reference frames events with CRLF; the proxy keeps them as they came.
+            assert all(e.text.endswith("\r\n\r\n") for e in recorded_stream)
             with connect_sse(http, "GET", f"/api/v1/runs/{job_id}/stream") as source:
                 events = [(e.event, e.data) for e in source.iter_sse()]
             # The last event (the result or the error) is the recorded one.
             assert events[-1] == _last_event(recorded_stream[-1].text)
         assert ids and result["status"] == "failed" and result["error"] == "agent crashed"
+        alpha = http.get(f"/api/v1/runs/{ids['alpha']}/result").json()
+        assert "caf\u00e9 \u2615" in str(alpha["result"])   # non-ASCII text through proxy and replay
 
 
 def test_a_run_replays_mid_way_on_the_stream_as_on_the_status_endpoint(cassette: Path, replay: MockServer) -> None:
