@@ -170,3 +170,19 @@ def test_a_run_cancelled_while_queued_replays_queued_until_the_client_cancels_it
             assert http.post(f"/api/v1/runs/{job_id}/cancel").json()["status"] == "cancelled"
     finally:
         server.stop()
+
+
+def test_a_replay_slower_than_the_timeout_still_ends_as_recorded(praisonai_cassette: Path) -> None:
+    # Recorded: over at 35 s; at 1/200 of the speed, at 7000 s, past the run's 3600 s timeout.
+    server = MockServer(apis=["praisonai"], frozen_clock=True, replay=praisonai_cassette,
+                        replay_speed=1 / 200).start()
+    try:
+        with httpx.Client(base_url=server.urls["praisonai"], timeout=10) as http:
+            job_id = http.post("/api/v1/runs", json={"prompt": "p"}).json()["job_id"]
+            server.clock.advance(6990)
+            assert http.get(f"/api/v1/runs/{job_id}").json()["status"] == "running"
+            server.clock.advance(20)
+            result = http.get(f"/api/v1/runs/{job_id}/result").json()
+    finally:
+        server.stop()
+    assert (result["status"], result["result"], result["error"]) == ("succeeded", "Mock result for: p", None)

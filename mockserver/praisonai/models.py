@@ -640,8 +640,9 @@ def _ending(run: _Run, start: float) -> _Fate:
         end = plan.end_instant(start)
         outcome, error, timed_out = plan.natural_outcome, plan.natural_error, False
         # asyncio.wait_for(timeout) (executor.py:268-271): finishing exactly at the deadline counts;
-        # a negative timeout expires before even an instant run can finish.
+        # a negative timeout expires before even an instant run can finish. A replayed run ends as
+        # recorded (its server's timeout, if any, is in the recording), at any replay speed.
         deadline = start + max(plan.timeout, 0) if plan.timeout < 10**12 else math.inf
-        if deadline < end or plan.timeout < 0:
+        if plan.report_offsets is None and (deadline < end or plan.timeout < 0):
             end, outcome, error, timed_out = deadline, "failed", f"Job timed out after {plan.timeout}s", True
     return _Fate(start, end, outcome, error, timed_out)

@@ -120,7 +120,7 @@ def cassette(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                     session.kill(runs[2])
                 session.status()
                 session.job(job_id)
-            # The job polled by its tag (JSON) is followed as itself (no false step back).
+            # What passed breaks no clause (the JSON session polls its job by tag).
             assert proxy.violations() == [], [v.to_json() for v in proxy.violations()]
     finally:
         server.stop()

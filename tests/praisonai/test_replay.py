@@ -201,3 +201,12 @@ def test_stream_events_cut_anywhere_by_the_recorder_are_observed_when_their_last
     assert (plan.queue_seconds + 0.001, *plan.report_offsets, plan.end_offset) == pytest.approx((0.5, 0.0, 2.0, 2.0))
     assert (plan.steps, plan.result, plan.fail, plan.hang) == (2, "done", None, False)
     assert replay.plan_for("p", planned) is planned   # one recorded run with this prompt
+
+
+def test_a_run_recorded_as_cancelled_runs_past_its_timeout_until_the_client_cancels(replay: MockServer) -> None:
+    base, clock = replay.urls["praisonai"], replay.clock
+    with httpx.Client(base_url=base, timeout=10) as http:
+        job_id = http.post("/api/v1/runs", json={"prompt": "gamma", "config": RUNS["gamma"]}).json()["job_id"]
+        clock.advance(7200)   # twice the run's 3600 s timeout
+        assert http.get(f"/api/v1/runs/{job_id}").json()["status"] == "running"
+        assert http.post(f"/api/v1/runs/{job_id}/cancel").json()["status"] == "cancelled"
