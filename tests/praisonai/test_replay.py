@@ -210,3 +210,29 @@ def test_a_run_recorded_as_cancelled_runs_past_its_timeout_until_the_client_canc
         clock.advance(7200)   # twice the run's 3600 s timeout
         assert http.get(f"/api/v1/runs/{job_id}").json()["status"] == "running"
         assert http.post(f"/api/v1/runs/{job_id}/cancel").json()["status"] == "cancelled"
+
+
+def test_a_stream_in_the_pages_framing_replays_like_the_references() -> None:
+    from mockserver.cassette import StreamEvent
+    from mockserver.praisonai.plan import Plan
+    from mockserver.praisonai.replay import recorded_runs
+
+    def envelope(event: str, data: dict[str, Any]) -> str:
+        return f"data: {json.dumps({'event': event, 'data': data})}\n\n"
+
+    stream = (StreamEvent(0.5, envelope("progress", {"percentage": 0.0, "current_step": "Step 1 of 2"})),
+              StreamEvent(1.5, envelope("progress", {"percentage": 50.0, "current_step": "Step 2 of 2"})),
+              StreamEvent(2.5, envelope("complete", {"status": "succeeded", "job_id": "run_a"})),
+              StreamEvent(2.5, "data: [DONE]\n\n"))
+    json_headers = [("content-type", "application/json")]
+    replay = recorded_runs([
+        Exchange("praisonai", "POST", "/api/v1/runs", "", json_headers, b'{"prompt": "p"}', 202, json_headers,
+                 b'{"job_id": "run_a", "status": "queued"}', 10.0, 0.0),
+        Exchange("praisonai", "GET", "/api/v1/runs/run_a/stream", "", [], b"", 200,
+                 [("content-type", "text/event-stream")], b"", 10.0, 2.5, stream),
+    ], speed=1.0)
+    planned = Plan(steps=3, step_seconds=1.0, fail=None, hang=False, queue_seconds=0.0, result="x", timeout=3600)
+    plan = replay.plan_for("p", planned)
+    assert plan.report_offsets is not None
+    assert (plan.queue_seconds + 0.001, *plan.report_offsets, plan.end_offset) == pytest.approx((0.5, 0.0, 1.0, 2.0))
+    assert (plan.steps, plan.fail, plan.hang) == (2, None, False)
