@@ -202,9 +202,13 @@ def _read(exchange: Exchange) -> tuple[str, dict[str, Any], dict[str, Any] | Non
         return None
 
 
+def _inner_encoding(named: Any) -> str:
+    """The wire encoding a job's inner request or answer is in ("json", else binary Avro)."""
+    return wire.JSON if str(named or "binary").lower() == "json" else wire.BINARY
+
+
 def _inner_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
-    encoding = str(request.get("request_encoding") or "binary").lower()
-    encoding = wire.JSON if encoding == "json" else wire.BINARY
+    encoding = _inner_encoding(request.get("request_encoding"))
     payload = request.get("data_str", "").encode("utf-8") if encoding == wire.JSON else request.get("data", b"")
     try:
         return wire.codec(_EXECUTE).decode_request(payload, encoding)
@@ -223,8 +227,7 @@ def _job_seen(exchange: Exchange, job_id: int, response: Mapping[str, Any],
                 job.error = str((response.get("status_map") or {}).get("error_message", ""))
     run = by_job.get(job_id)
     if status == "DONE" and run is not None and run.run_id is None:
-        encoding = str(response.get("response_encoding") or "binary").lower()
-        encoding = wire.JSON if encoding == "json" else wire.BINARY
+        encoding = _inner_encoding(response.get("response_encoding"))
         payload = response.get("job_response_str", "") if encoding == wire.JSON else response.get("job_response", b"")
         try:
             run.run_id = str(wire.decode_response_record(_EXECUTE, payload, encoding).get("run_id"))
