@@ -8,6 +8,7 @@ things passed, so they never delay the traffic; `settle()` waits for the ones un
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib
 import json
@@ -113,6 +114,7 @@ class ProxyApp:
         # No read deadline: an event stream may stay quiet between events for as long as it likes.
         self._timeout = httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=None)
         self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
         self._forwarder: Forwarder | None = None
         self._queue: queue.SimpleQueue[tuple[int, Exchange, str | None] | None] = queue.SimpleQueue()
         self._checker = threading.Thread(target=self._check, name=f"proxy-checks:{api}", daemon=True)
@@ -142,6 +144,7 @@ class ProxyApp:
     def _forward(self) -> Forwarder:
         if self._forwarder is None:  # without a lifespan (an ASGI test transport): made on first use
             self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False)
+            self._client_loop = asyncio.get_running_loop()   # its connections belong to this loop
             self._forwarder = Forwarder(self.target, self._client, api=self.api,
                                         error_answer=error_answer(self.observer), on_exchange=self._exchanged,
                                         on_event=self._event, timer=self.timer)
@@ -252,10 +255,27 @@ class ProxyApp:
                 "count": len(items), "violations": [v.to_json() for v in items]}
 
     def close(self) -> None:
-        """Finish the checks under way, stop the checker and close the cassette."""
+        """Finish the checks under way, stop the checker, close the cassette, and close the
+        forwarding client if no lifespan did (served without one, call this before its loop closes)."""
         self.settle()
         if self._checker.is_alive():
             self._queue.put(None)
             self._checker.join(5.0)
         if self.writer is not None:
             self.writer.close()
+        self._close_client()
+
+    def _close_client(self) -> None:
+        client, loop = self._client, self._client_loop
+        if client is None or client.is_closed or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(client.aclose())   # called on its own loop: closed as soon as it can
+        elif loop.is_running():
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(5.0)
+        else:
+            loop.run_until_complete(client.aclose())

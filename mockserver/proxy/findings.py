@@ -46,7 +46,7 @@ class Violation:
                 "evidence": list(self.evidence)}
 
 
-def _body(data: bytes, headers: list[tuple[str, str]]) -> str:
+def _body(data: bytes) -> str:
     if not data:
         return ""
     try:
@@ -62,9 +62,9 @@ def evidence_of(number: int, exchange: Exchange, *, event: str | None = None) ->
         "exchange": number, "method": exchange.method, "path": exchange.path,
         "query": redact_query(exchange.query), "status": exchange.status,
         "request_headers": [[k, v] for k, v in redact(exchange.request_headers)],
-        "request_body": _body(exchange.request_body, exchange.request_headers),
+        "request_body": _body(exchange.request_body),
         "response_headers": [[k, v] for k, v in redact(exchange.response_headers)],
-        "response_body": _body(exchange.response_body, exchange.response_headers),
+        "response_body": _body(exchange.response_body),
     }
     if event is not None:
         found["event"] = event

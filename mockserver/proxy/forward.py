@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 
 import anyio
 import httpx
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from mockserver.cassette import Exchange, StreamEvent
+from mockserver.read_ahead import read_body
 
 # httpcore asks `import sniffio` several times per request; anyio 4 no longer brings sniffio, and a
 # failed import is not remembered: each one searches all of sys.path again (~0.15 ms here, most of
@@ -126,7 +127,7 @@ class Forwarder:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         began = self.timer()
         if self.origin is None:
@@ -244,15 +245,3 @@ class Forwarder:
             request_headers=flight.request_headers, request_body=flight.request_body, status=None,
             response_headers=[], response_body=b"", started=flight.started,
             duration=self.timer() - flight.began, error=reason))
-
-
-async def _read_body(receive: Receive) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)

@@ -1,6 +1,7 @@
 """What an API's observer is: it reads each exchange (and each stream event as it passes) and says
-which clauses they break. One observer per proxy, called under the proxy's lock, in the order the
-answers ended; it keeps per run and per job only what the next verdict needs."""
+which clauses they break. One observer per proxy, called from the proxy's one checker thread (so
+never two calls at once, and no lock), in the order things passed; it keeps per run and per job
+only what the next verdict needs."""
 
 from __future__ import annotations
 
