@@ -243,10 +243,15 @@ def _proxy(args: argparse.Namespace) -> int:
 
 def _log_violations() -> None:
     """Each violation the proxy finds, one line on stderr as it is found."""
-    logger = logging.getLogger("mockserver.proxy")
+    _log_to_stderr("mockserver.proxy", "mockserver proxy")
+
+
+def _log_to_stderr(logger_name: str, prefix: str) -> None:
+    """Lines of one logger on stderr, `prefix: message`, not passed on to the root logger."""
+    logger = logging.getLogger(logger_name)
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("mockserver proxy: %(message)s"))
+        handler.setFormatter(logging.Formatter(f"{prefix}: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
@@ -363,13 +368,7 @@ def _port_option(api: str) -> str:
 
 def _log_scenario_reloads() -> None:
     """Say on stderr when a scenario file is reloaded, or why a change to it was refused."""
-    logger = logging.getLogger("mockserver.scenario")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("mockserver: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    _log_to_stderr("mockserver.scenario", "mockserver")
 
 
 def _breakable() -> list[str]:
