@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from mockserver import registry
-from mockserver.cassette import CassetteError, Exchange, read_cassette
+from mockserver.cassette import CassetteError, RecordedExchange, read_cassette
 
 __all__ = ["DEFAULT_SPEED", "Recorded", "ReplayError", "checked_speed", "load_replay"]
 
@@ -73,7 +73,7 @@ def checked_speed(value: float) -> float:
     return float(value)
 
 
-def load_replay(path: str | Path, served: Sequence[str]) -> dict[str, list[Exchange]]:
+def load_replay(path: str | Path, served: Sequence[str]) -> dict[str, list[RecordedExchange]]:
     """Each served API's recorded exchanges (in the order they began), or ReplayError when the file
     is missing, is not a cassette, or records an API this mock does not serve or cannot replay.
     Messages start with the file's name (the CLI puts its option before it)."""
@@ -89,7 +89,7 @@ def load_replay(path: str | Path, served: Sequence[str]) -> dict[str, list[Excha
         raise ReplayError(str(error)) from None
     except OSError as error:
         raise ReplayError(f"{path}: {error.strerror or error}") from None
-    by_api: dict[str, list[Exchange]] = defaultdict(list)
+    by_api: dict[str, list[RecordedExchange]] = defaultdict(list)
     for exchange in cassette:
         by_api[exchange.api].append(exchange)
     recorded = sorted(set(cassette.apis) | set(by_api))

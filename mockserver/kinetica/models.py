@@ -452,7 +452,7 @@ class KineticaModel:
         self.version = 0     # every change of state
         # A recorded session's runs and jobs (mockserver.kinetica.replay): the k-th run of a proc
         # and the k-th job for an endpoint follow the recorded ones instead of the scenario.
-        self.replay: RecordedSession | None = None
+        self.recorded: RecordedSession | None = None
         self._reset_state()
 
     # -- housekeeping -------------------------------------------------------------------------
@@ -471,8 +471,8 @@ class KineticaModel:
     def reset(self) -> None:
         """Forget every proc, run and job (a replay starts again from the recording's first run)."""
         with self._lock:
-            if self.replay is not None:
-                self.replay.rewind()
+            if self.recorded is not None:
+                self.recorded.rewind()
             self._reset_state()
             self.generation += 1
             self.version += 1
@@ -592,7 +592,7 @@ class KineticaModel:
         behaviour = hints.over(scenario.behaviour_for(proc.name, request.run_tag))
         rng = self._root_scenario().rng("kinetica", "run", str(ordinal))
         count = behaviour.segments if proc.distributed else 1
-        recorded = self.replay.run_for(proc.name) if self.replay is not None else None
+        recorded = self.recorded.run_for(proc.name) if self.recorded is not None else None
         if recorded:
             chosen = recorded if proc.distributed else recorded[:1]
             segments = [plan.segment(run_id, i, now) for i, plan in enumerate(chosen)]
@@ -763,7 +763,7 @@ class KineticaModel:
             rng = self._root_scenario().rng("kinetica", "job", self._job_seq)
             duration = scenario.job_duration.draw(rng)
             polls_needed = scenario.job_duration.polls if duration is None else None
-            recorded = self.replay.job_for(request.endpoint) if self.replay is not None else None
+            recorded = self.recorded.job_for(request.endpoint) if self.recorded is not None else None
             if recorded is not None:
                 duration, polls_needed = recorded.duration, None
                 if recorded.error is not None and outcome == JOB_DONE:

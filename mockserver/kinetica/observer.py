@@ -12,7 +12,7 @@ import functools
 from typing import Any
 
 from contract_tests.history import GONE, KINETICA_JOB, KINETICA_RUN, KINETICA_SEGMENT, REMOVED
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.kinetica import wire
 from mockserver.kinetica.job_tags import JobTags
 from mockserver.proxy.findings import Evidence, Finding
@@ -57,10 +57,10 @@ class KineticaObserver:
         # Callers only read the wrapper and record they get back.
         self._answer = functools.lru_cache(maxsize=256)(self._judge_answer)
 
-    def event(self, exchange: Exchange, text: str, evidence: Evidence) -> list[Finding]:
+    def event(self, exchange: RecordedExchange, text: str, evidence: Evidence) -> list[Finding]:
         return []  # Kinetica answers are never streams
 
-    def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]:
+    def exchange(self, exchange: RecordedExchange, evidence: Evidence) -> list[Finding]:
         endpoint = wire.endpoint_of(exchange.path)
         if endpoint is None or exchange.status is None or exchange.method != "POST":
             return []

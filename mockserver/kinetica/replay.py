@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.kinetica import wire
 from mockserver.kinetica.job_tags import JobTags
 from mockserver.kinetica.models import COMPLETE, ERROR, NONE, KineticaModel, Segment
@@ -143,14 +143,14 @@ class KineticaReplay:
         self._jobs.rewind()
 
 
-def install(model: KineticaModel, exchanges: list[Exchange], speed: float) -> str:
+def install(model: KineticaModel, exchanges: list[RecordedExchange], speed: float) -> str:
     """The spec's replay hook: what it found."""
-    model.replay = replay = recorded_session(exchanges, speed)
+    model.recorded = replay = recorded_session(exchanges, speed)
     runs, jobs = replay.counts
     return f"{runs} run(s), {jobs} job(s)"
 
 
-def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaReplay:
+def recorded_session(exchanges: Sequence[RecordedExchange], speed: float) -> KineticaReplay:
     runs: list[_Run] = []
     by_run_id: dict[str, _Run] = {}
     by_job: dict[int, _Run] = {}
@@ -185,7 +185,7 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
     return KineticaReplay(runs, [jobs[key] for key in sorted(jobs, key=lambda k: jobs[k].began)], speed)
 
 
-def _read(exchange: Exchange) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
+def _read(exchange: RecordedExchange) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
     """The endpoint, its request record and its OK response record (None for an ERROR answer)."""
     endpoint = wire.endpoint_of(exchange.path)
     if endpoint is None or exchange.status is None or not exchange.response_body:
@@ -216,7 +216,7 @@ def _inner_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
 
 
-def _job_seen(exchange: Exchange, job_id: int, response: Mapping[str, Any],
+def _job_seen(exchange: RecordedExchange, job_id: int, response: Mapping[str, Any],
               jobs: dict[int, _Job], by_job: dict[int, _Run], by_run_id: dict[str, _Run]) -> None:
     job, status = jobs[job_id], str(response.get("job_status", ""))
     if job.open and status in ("DONE", "ERROR", "CANCELLED"):

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from contract_tests.history import GONE, PRAISONAI_RUN, REMOVED
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.praisonai.openapi_profile import document
 from mockserver.praisonai.stream_events import GONE_EVENT, TERMINAL_EVENTS, json_or_none, read_stream_event
 from mockserver.proxy.findings import Evidence, Finding
@@ -49,7 +49,7 @@ class PraisonAIObserver:
         self._status_of = functools.lru_cache(maxsize=256)(self._judge_status_object)
 
     # -- whole exchanges ------------------------------------------------------------------------------
-    def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]:
+    def exchange(self, exchange: RecordedExchange, evidence: Evidence) -> list[Finding]:
         if exchange.status is None:
             return []
         found = self._schema(exchange)
@@ -84,7 +84,7 @@ class PraisonAIObserver:
         return (method, suffix) == ("GET", "/result") or (
             (method, suffix) == ("POST", "/cancel") and self.profile == "impl")
 
-    def _schema(self, exchange: Exchange) -> list[Finding]:
+    def _schema(self, exchange: RecordedExchange) -> list[Finding]:
         if exchange.status is None:
             return []
         return list(self._schema_of(exchange.method, exchange.path.split("?", 1)[0], exchange.status,
@@ -136,7 +136,7 @@ class PraisonAIObserver:
         return self.jobs.saw(job_id, status, evidence, source)
 
     # -- stream events, as they pass -----------------------------------------------------------------------
-    def event(self, exchange: Exchange, text: str, evidence: Evidence) -> list[Finding]:
+    def event(self, exchange: RecordedExchange, text: str, evidence: Evidence) -> list[Finding]:
         match = _RUN.search(exchange.path)
         if match is None or match.group(2) != "/stream":
             return []
@@ -155,7 +155,7 @@ class PraisonAIObserver:
             found += self._saw(match.group(1), status, evidence, f"GET {exchange.path} event")
         return found
 
-    def _stream_end(self, exchange: Exchange) -> list[Finding]:
+    def _stream_end(self, exchange: RecordedExchange) -> list[Finding]:
         """PRA-SSE-001 and, for a stream that ran to its end, PRA-SSE-003's one terminal event."""
         content_type = exchange.header("content-type") or ""
         self.judged.add(SSE_TYPE_CLAUSE)

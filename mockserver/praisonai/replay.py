@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource
 
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.praisonai.models import PICKUP_SECONDS, TERMINAL, PraisonAIModel
 from mockserver.praisonai.plan import Plan
 from mockserver.praisonai.stream_events import json_or_none, read_stream_event
@@ -111,7 +111,7 @@ class PraisonAIReplay:
         self._recorded.rewind()
 
 
-def recorded_runs(exchanges: Sequence[Exchange], speed: float) -> PraisonAIReplay:
+def recorded_runs(exchanges: Sequence[RecordedExchange], speed: float) -> PraisonAIReplay:
     runs: dict[str, _Timeline] = {}
     for exchange in exchanges:
         if exchange.method == "POST" and exchange.path == _RUNS and exchange.status == 202:
@@ -129,14 +129,14 @@ def recorded_runs(exchanges: Sequence[Exchange], speed: float) -> PraisonAIRepla
     return PraisonAIReplay(sorted(runs.values(), key=lambda t: t.submitted), speed)
 
 
-def install(model: PraisonAIModel, exchanges: list[Exchange], speed: float) -> str:
+def install(model: PraisonAIModel, exchanges: list[RecordedExchange], speed: float) -> str:
     """The spec's replay hook: what it found."""
-    model.replay = replay = recorded_runs(exchanges, speed)
+    model.recorded = replay = recorded_runs(exchanges, speed)
     return f"{len(replay)} run(s)"
 
 
 # -- reading observations out of exchanges -------------------------------------------------------------
-def _observations(exchange: Exchange) -> list[tuple[str, _Seen]]:
+def _observations(exchange: RecordedExchange) -> list[tuple[str, _Seen]]:
     if exchange.status is None or not exchange.path.startswith(_RUNS):
         return []
     rest = exchange.path[len(_RUNS):].strip("/")
@@ -176,7 +176,7 @@ def _status_seen(at: float, body: dict[str, Any]) -> _Seen:
                  total=total if isinstance(total, int) else None, error=body.get("error") or None)
 
 
-def _stream_seen(exchange: Exchange) -> list[_Seen]:
+def _stream_seen(exchange: RecordedExchange) -> list[_Seen]:
     """The stream's events (parsed by httpx-sse), each an observation at the offset of the recorded
     piece that completed it: a recorder may cut the stream anywhere, not only between events."""
     arrived = [0.0]

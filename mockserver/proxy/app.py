@@ -25,7 +25,7 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from mockserver import registry
-from mockserver.cassette import CassetteWriter, Exchange, StreamEvent
+from mockserver.cassette import CassetteWriter, RecordedExchange, StreamEvent
 from mockserver.control import CONTROL_PREFIX
 from mockserver.faults import expose_transport
 from mockserver.guard import ErrorBody, Guard, GuardConfig, HostPolicy
@@ -64,7 +64,7 @@ def error_answer(observer: Observer) -> ErrorAnswer:
     return answer
 
 
-def _decoded(exchange: Exchange) -> Exchange:
+def _decoded(exchange: RecordedExchange) -> RecordedExchange:
     """The exchange with its answer's Content-Encoding undone (httpx's decoders), for the checks."""
     if not exchange.response_body or exchange.header("content-encoding") in (None, "", "identity"):
         return exchange
@@ -116,7 +116,7 @@ class ProxyApp:
         self._client: httpx.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
         self._forwarder: Forwarder | None = None
-        self._queue: queue.SimpleQueue[tuple[int, Exchange, str | None] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[int, RecordedExchange, str | None] | None] = queue.SimpleQueue()
         self._checker = threading.Thread(target=self._check, name=f"proxy-checks:{api}", daemon=True)
         self._checker.start()
         self._door = expose_transport(Guard(self._serve, GuardConfig(hosts=HostPolicy.from_names(allowed_hosts)),
@@ -178,17 +178,17 @@ class ProxyApp:
     # -- what passes --------------------------------------------------------------------------------
     # The event loop only queues what passed; one checker thread writes the cassette and runs the
     # observer, in the order things passed, so that no check ever delays an answer or the next request.
-    def _exchanged(self, flight: InFlight, exchange: Exchange) -> None:
+    def _exchanged(self, flight: InFlight, exchange: RecordedExchange) -> None:
         self._enqueue((flight.number, exchange, None))
 
     def _event(self, flight: InFlight, event: StreamEvent) -> None:
-        so_far = Exchange(api=self.api, method=flight.method, path=flight.path, query=flight.query,
-                          request_headers=flight.request_headers, request_body=flight.request_body,
-                          status=flight.status, response_headers=flight.response_headers, response_body=b"",
-                          started=flight.started, duration=event.offset)
+        so_far = RecordedExchange(api=self.api, method=flight.method, path=flight.path, query=flight.query,
+                                  request_headers=flight.request_headers, request_body=flight.request_body,
+                                  status=flight.status, response_headers=flight.response_headers, response_body=b"",
+                                  started=flight.started, duration=event.offset)
         self._enqueue((flight.number, so_far, event.text))
 
-    def _enqueue(self, item: tuple[int, Exchange, str | None]) -> None:
+    def _enqueue(self, item: tuple[int, RecordedExchange, str | None]) -> None:
         with self._lock:
             self._busy += 1
             self._queued += 1
@@ -206,7 +206,7 @@ class ProxyApp:
                     self._queued -= 1
                 self._done()
 
-    def _judge(self, number: int, exchange: Exchange, event: str | None) -> None:
+    def _judge(self, number: int, exchange: RecordedExchange, event: str | None) -> None:
         if event is None:
             if self.writer is not None:
                 self.writer.write(exchange)  # the bytes as they went, compressed or not

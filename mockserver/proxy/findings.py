@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.cassette import Exchange, redact, redact_query
+from mockserver.cassette import RecordedExchange, redact, redact_query
 
 __all__ = ["Evidence", "Finding", "Violation", "ViolationLog", "evidence_of"]
 
@@ -56,7 +56,7 @@ def _body(data: bytes) -> str:
     return text if len(text) <= _BODY_CHARS else text[:_BODY_CHARS] + f"... ({len(text)} chars)"
 
 
-def evidence_of(number: int, exchange: Exchange, *, event: str | None = None) -> Evidence:
+def evidence_of(number: int, exchange: RecordedExchange, *, event: str | None = None) -> Evidence:
     """One exchange as evidence (a stream's `event` when the violation is in one event)."""
     found: Evidence = {
         "exchange": number, "method": exchange.method, "path": exchange.path,

@@ -4,7 +4,7 @@ Method, path, query, headers (all but the hop-by-hop ones; Host too, so that the
 server builds from it, such as PraisonAI's poll_url, lead back through the proxy) and the body bytes
 go to the target through one shared `httpx.AsyncClient`; the status, headers and body bytes
 come back chunk by chunk as httpx reads them (`aiter_raw`: a compressed answer stays compressed), so
-an event stream reaches the client event by event. What went through becomes a cassette `Exchange`
+an event stream reaches the client event by event. What went through becomes a cassette `RecordedExchange`
 handed to `on_exchange` once the answer is whole; each server-sent event is handed to `on_event` as
 it passes. An unreachable target is answered with 502 in the API's own error format.
 """
@@ -23,7 +23,7 @@ import anyio
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from mockserver.cassette import Exchange, StreamEvent
+from mockserver.cassette import RecordedExchange, StreamEvent
 from mockserver.read_ahead import read_body
 
 # httpcore asks `import sniffio` several times per request; anyio 4 no longer brings sniffio, and a
@@ -109,7 +109,7 @@ class Forwarder:
     """The ASGI app that forwards every HTTP request to `target`."""
 
     def __init__(self, target: str, client: httpx.AsyncClient, *, api: str, error_answer: ErrorAnswer,
-                 on_exchange: Callable[[InFlight, Exchange], None],
+                 on_exchange: Callable[[InFlight, RecordedExchange], None],
                  on_event: Callable[[InFlight, StreamEvent], None] | None = None,
                  timer: Callable[[], float] = time.monotonic) -> None:
         self.target = target.rstrip("/")
@@ -168,7 +168,7 @@ class Forwarder:
             error = await self._pass_body(flight, response, chunks, streaming, receive, send)
         finally:
             await response.aclose()
-        self.on_exchange(flight, Exchange(
+        self.on_exchange(flight, RecordedExchange(
             api=self.api, method=flight.method, path=flight.path, query=flight.query,
             request_headers=headers, request_body=body, status=status, response_headers=answer_headers,
             response_body=b"".join(chunks), started=flight.started, duration=self.timer() - began,
@@ -240,7 +240,7 @@ class Forwarder:
         await send({"type": "http.response.start", "status": status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
         await send({"type": "http.response.body", "body": body, "more_body": False})
-        self.on_exchange(flight, Exchange(
+        self.on_exchange(flight, RecordedExchange(
             api=self.api, method=flight.method, path=flight.path, query=flight.query,
             request_headers=flight.request_headers, request_body=flight.request_body, status=None,
             response_headers=[], response_body=b"", started=flight.started,

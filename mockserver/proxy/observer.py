@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.proxy.findings import Evidence, Finding
 
 if TYPE_CHECKING:
@@ -27,13 +27,13 @@ class Observer(Protocol):
     profile: str
     judged: set[str]  # the clause ids this observer has judged at least once (for the report)
 
-    def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]: ...
+    def exchange(self, exchange: RecordedExchange, evidence: Evidence) -> list[Finding]: ...
 
     def error_body(self, reason: str, content_type: str | None) -> tuple[str, bytes]:
         """(media type, body) of an error in the API's own format, for a request of `content_type`."""
         ...
 
-    def event(self, exchange: Exchange, text: str, evidence: Evidence) -> list[Finding]: ...
+    def event(self, exchange: RecordedExchange, text: str, evidence: Evidence) -> list[Finding]: ...
 
 
 def require_sse_reader() -> None:

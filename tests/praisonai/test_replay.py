@@ -19,7 +19,7 @@ import httpx
 import pytest
 from httpx_sse import EventSource, connect_sse
 
-from mockserver.cassette import Exchange, read_cassette
+from mockserver.cassette import RecordedExchange, read_cassette
 from mockserver.proxy import Proxy
 from mockserver.runtime import MockServer
 from tests.praisonai.reference import reference_server
@@ -85,7 +85,7 @@ def _recorded_polls(cassette: Path) -> dict[str, list[tuple[float, dict[str, Any
     return polls
 
 
-def _recorded(exchanges: list[Exchange], path_end: str, job_id: str) -> Exchange:
+def _recorded(exchanges: list[RecordedExchange], path_end: str, job_id: str) -> RecordedExchange:
     return next(e for e in exchanges if e.path == f"/api/v1/runs/{job_id}{path_end}")
 
 
@@ -182,10 +182,10 @@ def test_stream_events_cut_anywhere_by_the_recorder_are_observed_when_their_last
     from mockserver.praisonai.replay import recorded_runs
 
     def exchange(method: str, path: str, request: bytes, response: bytes, started: float,
-                 events: tuple[StreamEvent, ...] = ()) -> Exchange:
-        return Exchange("praisonai", method, path, "", [("content-type", "application/json")], request,
-                        202 if method == "POST" else 200, [("content-type", "application/json")], response,
-                        started, 0.0, events)
+                 events: tuple[StreamEvent, ...] = ()) -> RecordedExchange:
+        return RecordedExchange("praisonai", method, path, "", [("content-type", "application/json")], request,
+                                202 if method == "POST" else 200, [("content-type", "application/json")], response,
+                                started, 0.0, events)
 
     stream = (StreamEvent(0.5, 'event: status\r\ndata: {"status": "running", "job_id": "run_a"}\r\n\r\nevent: prog'),
               StreamEvent(1.5, 'ress\r\ndata: {"percentage": 50.0, "step": "Step 2 of 2"}\r\n'),
@@ -226,10 +226,10 @@ def test_a_stream_in_the_pages_framing_replays_like_the_references() -> None:
               StreamEvent(2.5, "data: [DONE]\n\n"))
     json_headers = [("content-type", "application/json")]
     replay = recorded_runs([
-        Exchange("praisonai", "POST", "/api/v1/runs", "", json_headers, b'{"prompt": "p"}', 202, json_headers,
-                 b'{"job_id": "run_a", "status": "queued"}', 10.0, 0.0),
-        Exchange("praisonai", "GET", "/api/v1/runs/run_a/stream", "", [], b"", 200,
-                 [("content-type", "text/event-stream")], b"", 10.0, 2.5, stream),
+        RecordedExchange("praisonai", "POST", "/api/v1/runs", "", json_headers, b'{"prompt": "p"}', 202,
+                         json_headers, b'{"job_id": "run_a", "status": "queued"}', 10.0, 0.0),
+        RecordedExchange("praisonai", "GET", "/api/v1/runs/run_a/stream", "", [], b"", 200,
+                         [("content-type", "text/event-stream")], b"", 10.0, 2.5, stream),
     ], speed=1.0)
     planned = Plan(steps=3, step_seconds=1.0, fail=None, hang=False, queue_seconds=0.0, result="x", timeout=3600)
     plan = replay.plan_for("p", planned)
