@@ -93,7 +93,7 @@ class Segment:
     message: str = ""
     polls_seen: int = 0
     run_id: str = ""
-    delay: float = 0.0              # replayed: from its slot to its start (inf: never starts)
+    delay: float = 0.0              # replayed: from its creation to its recorded start (inf: never starts)
     stdout_at: tuple[float, ...] | None = None   # replayed: when each line is printed, after the start
     stderr_at: tuple[float, ...] | None = None
 
@@ -102,7 +102,9 @@ class Segment:
         self.final, self.message = COMPLETE, ""
 
     def begin(self, at: float) -> None:
-        self.start = at = at + self.delay
+        """Start when the slot comes free at `at`; a replayed segment not before its recorded start,
+        which already holds whatever queueing the recording saw (so a wait is not counted twice)."""
+        self.start = at = max(at, self.created + self.delay)
         if self.hang:
             return
         if self.duration is not None:

@@ -237,3 +237,21 @@ def test_the_official_client_reads_the_replay_in_the_recorded_encoding(
         assert answer["statuses"][run_id] == final["statuses"][recorded_id]
         assert answer["messages"][run_id] == final["messages"][recorded_id]
         assert answer["results"][run_id] == final["results"][recorded_id]
+
+
+def test_a_replayed_segment_starts_at_its_recorded_start_counted_from_its_creation() -> None:
+    from mockserver.kinetica.models import Segment
+
+    def segment() -> Segment:
+        return Segment(index=0, created=10.0, duration=5.0, polls_needed=None, hang=False, outcome="complete",
+                       fail_message="", results={}, stdout=(), stderr=(), delay=100.0)
+
+    # A slot free at once, or after a wait shorter than the recorded one: the recorded start, not
+    # the wait plus the recorded start (the recording's start already holds its queueing).
+    for slot in (10.0, 40.0):
+        queued = segment()
+        queued.begin(slot)
+        assert (queued.start, queued.end) == (110.0, 115.0)
+    late = segment()
+    late.begin(300.0)   # the replay's own queue is longer: it waits for it
+    assert (late.start, late.end) == (300.0, 305.0)
