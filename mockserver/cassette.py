@@ -36,7 +36,8 @@ Headers = list[tuple[str, str]]
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One server-sent event as it arrived: its raw text (up to and including the blank line)."""
+    """One server-sent event as it arrived: its raw text, line ends as they came (CRLF, LF or CR), up
+    to and including the blank line that ended it."""
 
     offset: float
     text: str
