@@ -67,7 +67,7 @@ class KineticaObserver:
         try:
             encoding = wire.encoding_of(exchange.header("content-type", response=False))
             request = wire.codec(endpoint).decode_request(exchange.request_body, encoding)
-        except Exception:
+        except Exception:  # a request the codec cannot read (any error): neither it nor its answer is judged
             return []
         status, content_type = exchange.status, exchange.header("content-type") or ""
         judged, wrapper, data = self._answer(endpoint, encoding, status, content_type, exchange.response_body)
