@@ -9,7 +9,7 @@ Rounds alternate bare/mock per encoding to even out drift. Prints requests/s and
 ratio mock/bare (target >= 0.7), then the mock's latency with 10 and with 100,000 runs in the store
 (target: flat), and for contrast a run still in progress (its answer is computed per request).
 
-The default client is a minimal keep-alive HTTP/1.1 client on raw sockets in several threads: it
+The default client is a minimal keep-alive HTTP/1.1 client (bench/keepalive.py) in several threads: it
 costs far less per request than the servers, so the servers are what is measured. `--client httpx`
 uses httpx instead (client-bound on small machines: ratios drift toward 1).
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import socket
 import statistics
 import sys
 import threading
@@ -28,6 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.keepalive import KeepAlive
 from mockserver.clock import Clock
 from mockserver.kinetica import wire
 from mockserver.kinetica.app import create_kinetica_app
@@ -126,29 +126,16 @@ class Server:
 
 # -- load ---------------------------------------------------------------------------------------------
 class RawClient:
-    """Keep-alive HTTP/1.1 POSTs over one socket; returns (status, body)."""
+    """Keep-alive HTTP/1.1 POSTs of one body over one socket (bench/keepalive.py)."""
 
     def __init__(self, port: int, body: bytes, encoding: str) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.reader = self.sock.makefile("rb")
-        self.request = (f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-                        f"Content-Type: {wire.MEDIA_TYPES[encoding]}\r\nContent-Length: {len(body)}\r\n\r\n"
-                        ).encode("ascii") + body
+        self.connection = KeepAlive(port, "POST", PATH, body, wire.MEDIA_TYPES[encoding])
 
     def post(self) -> tuple[int, bytes]:
-        self.sock.sendall(self.request)
-        status = int(self.reader.readline().split()[1])
-        length = 0
-        while (line := self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        return status, self.reader.read(length)
+        return self.connection.call()
 
     def close(self) -> None:
-        self.reader.close()
-        self.sock.close()
+        self.connection.close()
 
 
 class HttpxClient:

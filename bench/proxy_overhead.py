@@ -3,8 +3,8 @@
     python bench/proxy_overhead.py [--samples 2000] [--rounds 4]
 
 One `mockserver serve` (frozen clock) holds a finished run per API; one `mockserver proxy` per API
-stands in front of it, each in its own process, as a user runs them. A keep-alive HTTP/1.1 client on
-raw sockets (cheaper per request than either server) polls the run's status directly and through the
+stands in front of it, each in its own process, as a user runs them. A keep-alive HTTP/1.1 client
+(bench/keepalive.py, cheaper per request than either server) polls the run's status directly and through the
 proxy, in alternating rounds to even out drift: PraisonAI `GET /api/v1/runs/{id}` (JSON) and Kinetica
 `/show/proc/status` (Avro binary). Prints p50 and p99 of each path and the p50 the proxy adds (target
 <= 1 ms), checking on the way that both paths answer the same bytes.
@@ -13,7 +13,6 @@ proxy, in alternating rounds to even out drift: PraisonAI `GET /api/v1/runs/{id}
 from __future__ import annotations
 
 import argparse
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,40 +23,14 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.keepalive import KeepAlive
 from bench.poll_throughput import child, free_port, stop, wait_for
 from mockserver.kinetica import wire
 
 TARGET_MS = 1.0
 
 
-class RawClient:
-    """One keep-alive connection; `call()` sends the prepared request and returns (status, body)."""
-
-    def __init__(self, port: int, method: str, path: str, body: bytes = b"", content_type: str = "") -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.reader = self.sock.makefile("rb")
-        head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {len(body)}\r\n"
-        if content_type:
-            head += f"Content-Type: {content_type}\r\n"
-        self.request = (head + "\r\n").encode("ascii") + body
-
-    def call(self) -> tuple[int, bytes]:
-        self.sock.sendall(self.request)
-        status = int(self.reader.readline().split()[1])
-        length = 0
-        while (line := self.reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        return status, self.reader.read(length)
-
-    def close(self) -> None:
-        self.reader.close()
-        self.sock.close()
-
-
-def timed(client: RawClient, samples: int) -> tuple[list[float], bytes]:
+def timed(client: KeepAlive, samples: int) -> tuple[list[float], bytes]:
     latencies = []
     body = b""
     for _ in range(samples):
@@ -112,8 +85,8 @@ def measure(samples: int = 2000, rounds: int = 4) -> list[str]:
                  f"{'direct p99':>10} {'proxy p99':>10}"]
         worst = 0.0
         for name, (api, method, path, body, ctype) in polls.items():
-            direct = RawClient(ports[api], method, path, body, ctype)
-            proxied = RawClient(ports[f"{api}-proxy"], method, path, body, ctype)
+            direct = KeepAlive(ports[api], method, path, body, ctype)
+            proxied = KeepAlive(ports[f"{api}-proxy"], method, path, body, ctype)
             timed(direct, 200)  # warm-up: connections, caches, the proxy's pool
             timed(proxied, 200)
             seen: dict[str, list[float]] = {"direct": [], "proxy": []}

@@ -258,11 +258,12 @@ def _api_fixtures(api: str) -> dict[str, Callable[..., Any]]:
 def replay_mock() -> Iterator[Callable[..., Any]]:
     """Start a mock that replays a cassette: `replay_mock(path, speed=1.0, apis=None, **mock_options)`
     gives a running `MockServer` (frozen clock unless told otherwise), stopped after the test."""
+    from mockserver.replaying import DEFAULT_SPEED
     from mockserver.runtime import MockServer
 
     started: list[Any] = []
 
-    def start(path: str | Path, speed: float = 1.0, apis: Any = None, **options: Any) -> Any:
+    def start(path: str | Path, speed: float = DEFAULT_SPEED, apis: Any = None, **options: Any) -> Any:
         options.setdefault("frozen_clock", True)
         server = MockServer(apis=apis, replay=path, replay_speed=speed, **options).start()
         started.append(server)

@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from mockserver.journal import REDACTED, is_secret_header
 
-__all__ = ["CASSETTE_VERSION", "Cassette", "CassetteError", "CassetteWriter", "Exchange", "StreamEvent",
+__all__ = ["CASSETTE_VERSION", "Cassette", "CassetteError", "CassetteWriter", "RecordedExchange", "StreamEvent",
            "read_cassette"]
 
 CASSETTE_VERSION = 1
@@ -36,14 +36,15 @@ Headers = list[tuple[str, str]]
 
 @dataclass(frozen=True)
 class StreamEvent:
-    """One server-sent event as it arrived: its raw text (up to and including the blank line)."""
+    """One server-sent event as it arrived: its raw text, line ends as they came (CRLF, LF or CR), up
+    to and including the blank line that ended it."""
 
     offset: float
     text: str
 
 
 @dataclass(frozen=True)
-class Exchange:
+class RecordedExchange:
     """One request and its answer. `status` is None when no answer came (the server was unreachable,
     or the connection dropped before the status line)."""
 
@@ -83,7 +84,7 @@ class Exchange:
         return data
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Exchange:
+    def from_json(cls, data: dict[str, Any]) -> RecordedExchange:
         return cls(
             api=data["api"], method=data["method"], path=data["path"], query=data.get("query", ""),
             request_headers=[(k, v) for k, v in data.get("request_headers", [])],
@@ -135,12 +136,12 @@ class Cassette:
     """A recorded session: its header line and its exchanges in the order they began."""
 
     apis: tuple[str, ...]
-    exchanges: tuple[Exchange, ...] = field(default_factory=tuple)
+    exchanges: tuple[RecordedExchange, ...] = field(default_factory=tuple)
 
-    def __iter__(self) -> Iterator[Exchange]:
+    def __iter__(self) -> Iterator[RecordedExchange]:
         return iter(self.exchanges)
 
-    def for_api(self, api: str) -> list[Exchange]:
+    def for_api(self, api: str) -> list[RecordedExchange]:
         return [e for e in self.exchanges if e.api == api]
 
 
@@ -159,7 +160,7 @@ class CassetteWriter:
             self._file.write(line + "\n")
             self._file.flush()
 
-    def write(self, exchange: Exchange) -> None:
+    def write(self, exchange: RecordedExchange) -> None:
         self._write(exchange.to_json())
 
     def close(self) -> None:
@@ -195,7 +196,7 @@ def read_cassette(path: str | Path) -> Cassette:
         if not line.strip():
             continue
         try:
-            exchanges.append(Exchange.from_json(json.loads(line)))
+            exchanges.append(RecordedExchange.from_json(json.loads(line)))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as error:
             raise CassetteError(f"{path}:{number}: not an exchange ({error})") from None
     exchanges.sort(key=lambda e: e.started)

@@ -23,7 +23,6 @@ from mockserver.cli_parser import (
     network,
     port_number,
     positive_int,
-    positive_number,
     positive_seconds,
 )
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES
@@ -102,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--replay", metavar="FILE", type=Path,
                        help="replay a recorded session (a cassette from `mockserver proxy --record FILE`): "
                             "each recorded run and job follows its recorded timeline on the clock")
-    serve.add_argument("--replay-speed", type=positive_number, metavar="X",
+    serve.add_argument("--replay-speed", type=_replay_speed, metavar="X",
                        help="play the recording X times as fast (default: 1; 60 plays an hour in a minute)")
     serve.add_argument("--log-level", default="warning", choices=LOG_LEVELS,
                        help="how much the server (uvicorn) logs on stderr: "
@@ -244,10 +243,15 @@ def _proxy(args: argparse.Namespace) -> int:
 
 def _log_violations() -> None:
     """Each violation the proxy finds, one line on stderr as it is found."""
-    logger = logging.getLogger("mockserver.proxy")
+    _log_to_stderr("mockserver.proxy", "mockserver proxy")
+
+
+def _log_to_stderr(logger_name: str, prefix: str) -> None:
+    """Lines of one logger on stderr, `prefix: message`, not passed on to the root logger."""
+    logger = logging.getLogger(logger_name)
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("mockserver proxy: %(message)s"))
+        handler.setFormatter(logging.Formatter(f"{prefix}: %(message)s"))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
         logger.propagate = False
@@ -255,6 +259,7 @@ def _log_violations() -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     from mockserver.auth import AuthConfig, AuthConfigError
+    from mockserver.replaying import ReplayError
     from mockserver.runtime import MockError
     from mockserver.scenario import ScenarioError
     from mockserver.state import StateError
@@ -288,10 +293,12 @@ def _serve(args: argparse.Namespace) -> int:
                     max_body_bytes=args.max_body_bytes, body_timeout=args.body_timeout,
                     header_timeout=args.header_timeout, webhook_allow=args.webhook_allow,
                     max_runs=args.max_runs, retain_seconds=args.retain_seconds, state=args.state,
-                    replay=args.replay, replay_speed=args.replay_speed or 1.0,
+                    replay=args.replay, replay_speed=_speed(args),
                     allowed_hosts=_own_names(args))
     except VariationError as exc:
         return _fail(f"--vary: {exc}")
+    except ReplayError as exc:
+        return _fail(f"--replay {exc}")
     except (AuthConfigError, ScenarioError, StateError, MockError, ValueError) as exc:
         return _fail(str(exc))
     try:
@@ -326,7 +333,7 @@ def _serve_mock(mock: Mock, args: argparse.Namespace, ports: dict[str, int]) -> 
         print(f"state: {mock.durable.file.path} (every acknowledged change is kept there)", flush=True)
     if mock.replaying is not None:
         held = "; ".join(f"{api}: {summary}" for api, summary in mock.replayed.items()) or "nothing to replay"
-        print(f"replaying {mock.replaying} at {args.replay_speed or 1.0:g}x speed ({held})", flush=True)
+        print(f"replaying {mock.replaying} at {_speed(args):g}x speed ({held})", flush=True)
     watching = mock.scenario.watching
     if watching is not None:
         print(f"scenario: {mock.scenario.current.name} from {watching} (edits apply without a restart)",
@@ -348,19 +355,29 @@ def _serve_mock(mock: Mock, args: argparse.Namespace, ports: dict[str, int]) -> 
     return 0
 
 
+def _replay_speed(text: str) -> float:
+    """--replay-speed, held to the replay's own rule (mockserver.replaying.checked_speed)."""
+    from mockserver.replaying import checked_speed
+
+    try:
+        return checked_speed(float(text))
+    except ValueError:   # not a number, or ReplayError
+        raise argparse.ArgumentTypeError(f"{text} is not a number more than 0") from None
+
+
+def _speed(args: argparse.Namespace) -> float:
+    from mockserver.replaying import DEFAULT_SPEED
+
+    return DEFAULT_SPEED if args.replay_speed is None else float(args.replay_speed)
+
+
 def _port_option(api: str) -> str:
     return f"{api.replace('-', '_')}_port"
 
 
 def _log_scenario_reloads() -> None:
     """Say on stderr when a scenario file is reloaded, or why a change to it was refused."""
-    logger = logging.getLogger("mockserver.scenario")
-    if not logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("mockserver: %(message)s"))
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-        logger.propagate = False
+    _log_to_stderr("mockserver.scenario", "mockserver")
 
 
 def _breakable() -> list[str]:

@@ -8,7 +8,7 @@ import ipaddress
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
-__all__ = ["DISTRIBUTION", "Parser", "kit_version", "network", "port_number", "positive_int", "positive_number",
+__all__ = ["DISTRIBUTION", "Parser", "kit_version", "network", "port_number", "positive_int",
            "positive_seconds"]
 
 DISTRIBUTION = "asyncjobs-contract-kit"
@@ -61,17 +61,6 @@ def positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0 < value < float("inf"):  # also NaN
         raise argparse.ArgumentTypeError(f"{text} is not a duration: more than 0 seconds")
-    return value
-
-
-def positive_number(text: str) -> float:
-    """An argparse `type`: a finite number more than 0 (a factor, such as a speed)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):  # also NaN
-        raise argparse.ArgumentTypeError(f"{text} is not a number more than 0")
     return value
 
 

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.read_ahead import body_read_ahead
+from mockserver.read_ahead import body_read_ahead, read_body
 
 
 class Misbehaviour:
@@ -210,7 +210,7 @@ class MisbehaviourMiddleware:
         if scope["type"] != "http" or not ids:
             await self.app(scope, receive, send)
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         ex = _exchange(self.api, scope, body)
         self.codec.decode_request(ex)
         control = self.control
@@ -330,18 +330,6 @@ async def _maybe(result: object) -> None:
     """Hooks may be coroutines; one-line lambdas return whatever their last expression gave."""
     if inspect.isawaitable(result):
         await result
-
-
-async def _read_body(receive: Receive) -> bytes:
-    parts = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)
 
 
 def _start(ex: Exchange, *, streaming: bool) -> Message:

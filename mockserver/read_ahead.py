@@ -1,14 +1,15 @@
-"""A `receive` that hands the app a request body a middleware has already read.
+"""Reading a request body ahead of the app, and the `receive` that hands it the body so read.
 
-Middlewares that must see the whole body before the app does (the guard, misbehaviour hooks) read
-it, then pass the app this in place of the server's `receive`.
+Middlewares that must see the whole body before the app does (the guard, misbehaviour hooks, the
+proxy's forwarder) read it with `read_body`, then pass the app `body_read_ahead` in place of the
+server's `receive`.
 """
 
 from __future__ import annotations
 
 from starlette.types import Message, Receive
 
-__all__ = ["body_read_ahead"]
+__all__ = ["body_read_ahead", "read_body"]
 
 
 def body_read_ahead(body: bytes, receive: Receive) -> Receive:
@@ -23,3 +24,16 @@ def body_read_ahead(body: bytes, receive: Receive) -> Receive:
         return await receive()
 
     return replay
+
+
+async def read_body(receive: Receive) -> bytes:
+    """The whole request body; what came before a disconnect when the client went away mid-body."""
+    parts: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        parts.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(parts)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp
 
     from mockserver.auth import Rejection
-    from mockserver.cassette import Exchange
+    from mockserver.cassette import RecordedExchange
     from mockserver.clock import Clock
     from mockserver.grading import ClientRule
     from mockserver.misbehave import BreakerSet
@@ -133,7 +133,7 @@ def _no_document(context: ApiContext) -> dict[str, Any] | None:
 
 # Give a model the plans of a recorded session: (model, the API's exchanges, replay speed) -> what
 # was found, for people ("3 runs").
-ReplayHook = Callable[[Any, "list[Exchange]", float], str]
+ReplayHook = Callable[[Any, "list[RecordedExchange]", float], str]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from mockserver import registry
-from mockserver.cassette import CassetteError, Exchange, read_cassette
+from mockserver.cassette import CassetteError, RecordedExchange, read_cassette
 
 __all__ = ["DEFAULT_SPEED", "Recorded", "ReplayError", "checked_speed", "load_replay"]
 
@@ -73,31 +73,35 @@ def checked_speed(value: float) -> float:
     return float(value)
 
 
-def load_replay(path: str | Path, served: Sequence[str]) -> dict[str, list[Exchange]]:
+def load_replay(path: str | Path, served: Sequence[str]) -> dict[str, list[RecordedExchange]]:
     """Each served API's recorded exchanges (in the order they began), or ReplayError when the file
-    is missing, is not a cassette, or records an API this mock does not serve or cannot replay."""
+    is missing, is not a cassette, or records an API this mock does not serve or cannot replay.
+    Messages start with the file's name (the CLI puts its option before it)."""
     try:
         cassette = read_cassette(path)
     except FileNotFoundError:
-        raise ReplayError(f"--replay {path}: no such file") from None
+        raise ReplayError(f"{path}: no such file") from None
     except IsADirectoryError:
-        raise ReplayError(f"--replay {path}: a directory, not a cassette") from None
+        raise ReplayError(f"{path}: a directory, not a cassette") from None
     except UnicodeDecodeError:
-        raise ReplayError(f"--replay {path}: not a cassette (not UTF-8 text)") from None
+        raise ReplayError(f"{path}: not a cassette (not UTF-8 text)") from None
     except CassetteError as error:
-        raise ReplayError(f"--replay {error}") from None
+        raise ReplayError(str(error)) from None
     except OSError as error:
-        raise ReplayError(f"--replay {path}: {error.strerror or error}") from None
-    recorded = sorted(set(cassette.apis) | {e.api for e in cassette})
+        raise ReplayError(f"{path}: {error.strerror or error}") from None
+    by_api: dict[str, list[RecordedExchange]] = defaultdict(list)
+    for exchange in cassette:
+        by_api[exchange.api].append(exchange)
+    recorded = sorted(set(cassette.apis) | set(by_api))
     known = set(registry.names())
     unknown = [api for api in recorded if api not in known]
     if unknown:
-        raise ReplayError(f"--replay {path}: records API(s) {', '.join(unknown)} this mock does not know "
+        raise ReplayError(f"{path}: records API(s) {', '.join(unknown)} this mock does not know "
                           f"(it knows {', '.join(sorted(known))})")
-    missing = [api for api in recorded if api not in served and cassette.for_api(api)]
+    missing = [api for api in by_api if api not in served]
     if missing:
-        raise ReplayError(f"--replay {path}: records {', '.join(missing)}, which this mock is not serving")
-    unplayable = [api for api in recorded if cassette.for_api(api) and registry.get(api).replay is None]
+        raise ReplayError(f"{path}: records {', '.join(sorted(missing))}, which this mock is not serving")
+    unplayable = [api for api in by_api if registry.get(api).replay is None]
     if unplayable:
-        raise ReplayError(f"--replay {path}: the {', '.join(unplayable)} API cannot replay a recording")
-    return {api: cassette.for_api(api) for api in served if cassette.for_api(api)}
+        raise ReplayError(f"{path}: the {', '.join(sorted(unplayable))} API cannot replay a recording")
+    return {api: by_api[api] for api in served if api in by_api}

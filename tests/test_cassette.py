@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from mockserver.cassette import CassetteError, CassetteWriter, Exchange, StreamEvent, read_cassette
+from mockserver.cassette import CassetteError, CassetteWriter, RecordedExchange, StreamEvent, read_cassette
 
 
-def exchange(**changes: object) -> Exchange:
+def exchange(**changes: object) -> RecordedExchange:
     fields: dict[str, object] = dict(
         api="praisonai", method="POST", path="/api/v1/runs", query="",
         request_headers=[("content-type", "application/json"), ("Authorization", "Bearer s3cret")],
@@ -15,7 +15,7 @@ def exchange(**changes: object) -> Exchange:
         response_headers=[("content-type", "application/json")], response_body=b'{"job_id": "a"}',
         started=1.5, duration=0.25)
     fields.update(changes)
-    return Exchange(**fields)  # type: ignore[arg-type]
+    return RecordedExchange(**fields)  # type: ignore[arg-type]
 
 
 def test_exchanges_come_back_as_written_in_start_order_with_credentials_redacted(tmp_path: Path) -> None:
@@ -56,9 +56,10 @@ def test_a_cassette_cut_short_keeps_its_whole_lines_and_a_bad_line_is_named(tmp_
 
 
 def test_secret_query_parameters_are_redacted_and_other_queries_kept_byte_for_byte(tmp_path: Path) -> None:
-    plain = Exchange("praisonai", "GET", "/api/v1/runs", "status=running&page_size=5&x=a%20b", [], b"", 200, [],
-                     b"", 0.0, 0.1)
-    secret = Exchange("praisonai", "GET", "/api/v1/runs/x", "api_key=k3y&page=1", [], b"", 200, [], b"", 0.2, 0.1)
+    plain = RecordedExchange("praisonai", "GET", "/api/v1/runs", "status=running&page_size=5&x=a%20b", [], b"",
+                             200, [], b"", 0.0, 0.1)
+    secret = RecordedExchange("praisonai", "GET", "/api/v1/runs/x", "api_key=k3y&page=1", [], b"", 200, [], b"",
+                              0.2, 0.1)
     path = tmp_path / "q.jsonl"
     with CassetteWriter(path, apis=("praisonai",)) as writer:
         writer.write(plain)

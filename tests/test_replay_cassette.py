@@ -13,11 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mockserver.cassette import CassetteWriter
 from mockserver.cli import main
+from mockserver.proxy import Proxy
 from mockserver.replaying import Recorded, ReplayError, checked_speed
 from mockserver.runtime import Mock, MockServer
-from tests.recording import RecordingTransport
 from tests.test_cli import _free_port, _serve, _stop, _wait_for_port
 
 
@@ -42,9 +41,8 @@ def praisonai_cassette(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("replay") / "praisonai.jsonl"
     server = MockServer(apis=["praisonai"], frozen_clock=True).start()
     try:
-        with CassetteWriter(path, apis=("praisonai",)) as writer, httpx.Client(
-                base_url=server.urls["praisonai"], timeout=10,
-                transport=RecordingTransport(writer, "praisonai", now=server.clock.now)) as http:
+        with Proxy(api="praisonai", target=server.urls["praisonai"], record=path, timer=server.clock.now) as proxy, \
+                httpx.Client(base_url=proxy.url, timeout=10) as http:
             submitted = http.post("/api/v1/runs", json={"prompt": "p", "config": {"mock_step_seconds": 10}})
             job_id = submitted.json()["job_id"]
             while http.get(f"/api/v1/runs/{job_id}").json()["status"] != "succeeded":
@@ -89,8 +87,10 @@ def test_a_file_that_cannot_be_replayed_is_one_line_and_exit_2(
     assert main(["serve", "--kinetica-port", "0", "--praisonai-port", "0", "--replay", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"mockserver: --replay {path}") and reason in err and err.count("\n") == 1, err
-    with pytest.raises(ReplayError, match=re.escape(reason)):
+    # From Python the message names the file, not a command-line option.
+    with pytest.raises(ReplayError, match=re.escape(reason)) as raised:
         Mock(replay=path)
+    assert str(raised.value).startswith(str(path)) and "--replay" not in str(raised.value)
 
 
 def test_a_recording_of_an_api_not_served_and_a_speed_alone_are_refused(
@@ -99,10 +99,11 @@ def test_a_recording_of_an_api_not_served_and_a_speed_alone_are_refused(
     assert "records praisonai, which this mock is not serving" in capsys.readouterr().err
     assert main(["serve", "--api", "kinetica", "--replay-speed", "2"]) == 2
     assert capsys.readouterr().err == "mockserver: --replay-speed needs --replay FILE\n"
-    with pytest.raises(SystemExit) as exit_:
-        main(["serve", "--replay", str(praisonai_cassette), "--replay-speed", "0"])
-    assert exit_.value.code == 2
-    assert "--replay-speed: 0 is not a number more than 0" in capsys.readouterr().err
+    for speed in ("0", "nan", "fast"):   # the rule of mockserver.replaying.checked_speed
+        with pytest.raises(SystemExit) as exit_:
+            main(["serve", "--replay", str(praisonai_cassette), "--replay-speed", speed])
+        assert exit_.value.code == 2
+        assert f"--replay-speed: {speed} is not a number more than 0" in capsys.readouterr().err
 
 
 def test_serve_replays_a_recorded_run_at_the_given_speed(praisonai_cassette: Path) -> None:
@@ -150,9 +151,8 @@ def test_a_run_cancelled_while_queued_replays_queued_until_the_client_cancels_it
     path = tmp_path / "queued.jsonl"
     recorder = MockServer(apis=["praisonai"], frozen_clock=True).start()
     try:
-        with CassetteWriter(path, apis=("praisonai",)) as writer, httpx.Client(
-                base_url=recorder.urls["praisonai"], timeout=10,
-                transport=RecordingTransport(writer, "praisonai", now=recorder.clock.now)) as http:
+        with Proxy(api="praisonai", target=recorder.urls["praisonai"], record=path,
+                   timer=recorder.clock.now) as proxy, httpx.Client(base_url=proxy.url, timeout=10) as http:
             queued = http.post("/api/v1/runs", json={"prompt": "q", "config": {"mock_queue_seconds": 600}})
             job_id = queued.json()["job_id"]
             recorder.clock.advance(30)
@@ -173,3 +173,19 @@ def test_a_run_cancelled_while_queued_replays_queued_until_the_client_cancels_it
             assert http.post(f"/api/v1/runs/{job_id}/cancel").json()["status"] == "cancelled"
     finally:
         server.stop()
+
+
+def test_a_replay_slower_than_the_timeout_still_ends_as_recorded(praisonai_cassette: Path) -> None:
+    # Recorded: over at 35 s; at 1/200 of the speed, at 7000 s, past the run's 3600 s timeout.
+    server = MockServer(apis=["praisonai"], frozen_clock=True, replay=praisonai_cassette,
+                        replay_speed=1 / 200).start()
+    try:
+        with httpx.Client(base_url=server.urls["praisonai"], timeout=10) as http:
+            job_id = http.post("/api/v1/runs", json={"prompt": "p"}).json()["job_id"]
+            server.clock.advance(6990)
+            assert http.get(f"/api/v1/runs/{job_id}").json()["status"] == "running"
+            server.clock.advance(20)
+            result = http.get(f"/api/v1/runs/{job_id}/result").json()
+    finally:
+        server.stop()
+    assert (result["status"], result["result"], result["error"]) == ("succeeded", "Mock result for: p", None)

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.types import Scope
 
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.grading import ClientRule
 from mockserver.kinetica.app import DEFAULT_MAX_BODY_BYTES, create_kinetica_app, error_body
 from mockserver.kinetica.breakers import KINETICA
@@ -89,7 +89,7 @@ def openapi_document(context: ApiContext) -> dict[str, Any] | None:
         return None
 
 
-def replay(model: KineticaModel, exchanges: list[Exchange], speed: float) -> str:
+def replay(model: KineticaModel, exchanges: list[RecordedExchange], speed: float) -> str:
     """Recorded runs and jobs become plans (mockserver/kinetica/replay.py), loaded on first use."""
     from mockserver.kinetica.replay import install
 

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from mockserver.clock import Clock
 from mockserver.ids import IdCounter
 from mockserver.kinetica.errors import KineticaError
+from mockserver.kinetica.job_tags import JobTags
 from mockserver.kinetica.requests import (
     CreateJob,
     CreateProc,
@@ -98,7 +99,7 @@ class Segment:
     message: str = ""
     polls_seen: int = 0
     run_id: str = ""
-    delay: float = 0.0              # replayed: from its slot to its start (inf: never starts)
+    delay: float = 0.0              # replayed: from its creation to its recorded start (inf: never starts)
     stdout_at: tuple[float, ...] | None = None   # replayed: when each line is printed, after the start
     stderr_at: tuple[float, ...] | None = None
 
@@ -107,7 +108,9 @@ class Segment:
         self.final, self.message = COMPLETE, ""
 
     def begin(self, at: float) -> None:
-        self.start = at = at + self.delay
+        """Start when the slot comes free at `at`; a replayed segment not before its recorded start,
+        which already holds whatever queueing the recording saw (so a wait is not counted twice)."""
+        self.start = at = max(at, self.created + self.delay)
         if self.hang:
             return
         if self.duration is not None:
@@ -442,7 +445,7 @@ class KineticaModel:
         self.version = 0     # every change of state
         # A recorded session's runs and jobs (mockserver.kinetica.replay): the k-th run of a proc
         # and the k-th job for an endpoint follow the recorded ones instead of the scenario.
-        self.replay: RecordedSession | None = None
+        self.recorded: RecordedSession | None = None
         self._reset_state()
 
     # -- housekeeping -------------------------------------------------------------------------
@@ -454,15 +457,15 @@ class KineticaModel:
         self._ends: list[tuple[float, str]] = []
         self._retired: FinishedRuns[str] = FinishedRuns(self.retention)
         self._jobs: dict[int, Job] = {}
-        self._job_tags: dict[str, int] = {}
+        self._job_tags = JobTags()
         self._run_seq = 0
         self._job_seq = 0
 
     def reset(self) -> None:
         """Forget every proc, run and job (a replay starts again from the recording's first run)."""
         with self._lock:
-            if self.replay is not None:
-                self.replay.rewind()
+            if self.recorded is not None:
+                self.recorded.rewind()
             self._reset_state()
             self.generation += 1
             self.version += 1
@@ -580,7 +583,7 @@ class KineticaModel:
         behaviour = hints.over(scenario.behaviour_for(proc.name, request.run_tag))
         rng = self._root_scenario().rng("kinetica", "run", str(ordinal))
         count = behaviour.segments if proc.definition.distributed else 1
-        recorded = self.replay.run_for(proc.name) if self.replay is not None else None
+        recorded = self.recorded.run_for(proc.name) if self.recorded is not None else None
         if recorded:
             chosen = recorded if proc.definition.distributed else recorded[:1]
             segments = [plan.segment(run_id, i, now) for i, plan in enumerate(chosen)]
@@ -751,7 +754,7 @@ class KineticaModel:
             rng = self._root_scenario().rng("kinetica", "job", self._job_seq)
             duration = scenario.job_duration.draw(rng)
             polls_needed = scenario.job_duration.polls if duration is None else None
-            recorded = self.replay.job_for(request.endpoint) if self.replay is not None else None
+            recorded = self.recorded.job_for(request.endpoint) if self.recorded is not None else None
             if recorded is not None:
                 duration, polls_needed = recorded.duration, None
                 if recorded.error is not None and outcome == JOB_DONE:
@@ -769,7 +772,7 @@ class KineticaModel:
         """A /get/job poll, as an event (jobs whose duration is counted in polls); unknown ids are the
         read's to refuse."""
         with self._lock:
-            job_id = self._job_tags.get(request.tag) if request.tag else request.job_id
+            job_id = self._job_tags.job_of(request.tag, request.job_id)
             job = self._jobs.get(job_id) if job_id is not None else None
             if job is not None and job.polls_needed is not None and job.end is None and job.cancelled_at is None:
                 job.polls_seen += 1

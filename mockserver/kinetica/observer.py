@@ -12,8 +12,9 @@ import functools
 from typing import Any
 
 from contract_tests.history import GONE, KINETICA_JOB, KINETICA_RUN, KINETICA_SEGMENT, REMOVED
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.kinetica import wire
+from mockserver.kinetica.job_tags import JobTags
 from mockserver.proxy.findings import Evidence, Finding
 from mockserver.proxy.lifecycle import Tracker
 from mockserver.proxy.openapi_check import ResponseChecker
@@ -48,6 +49,7 @@ class KineticaObserver:
         self.runs = Tracker(KINETICA_RUN)
         self.segments = Tracker(KINETICA_SEGMENT)
         self.jobs = Tracker(KINETICA_JOB)
+        self.job_tags = JobTags()  # learnt from the /create/job answers that passed
         self.run_procs: dict[str, tuple[str, frozenset[str]]] = {}  # run -> (proc, segment ids)
         self.judged: set[str] = {WRAPPER_CLAUSE, SCHEMA_CLAUSE, REFUSAL_CLAUSE}
         # A poll of a finished run gets the same bytes each time: they are decoded and held to the
@@ -55,35 +57,38 @@ class KineticaObserver:
         # Callers only read the wrapper and record they get back.
         self._answer = functools.lru_cache(maxsize=256)(self._judge_answer)
 
-    def event(self, exchange: Exchange, text: str, evidence: Evidence) -> list[Finding]:
+    def event(self, exchange: RecordedExchange, text: str, evidence: Evidence) -> list[Finding]:
         return []  # Kinetica answers are never streams
 
-    def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]:
+    def exchange(self, exchange: RecordedExchange, evidence: Evidence) -> list[Finding]:
         endpoint = wire.endpoint_of(exchange.path)
         if endpoint is None or exchange.status is None or exchange.method != "POST":
             return []
         try:
             encoding = wire.encoding_of(exchange.header("content-type", response=False))
             request = wire.codec(endpoint).decode_request(exchange.request_body, encoding)
-        except wire.WireError:
-            return []  # the client's mistake: the answer is a refusal, judged below all the same
-        except Exception:
+        except Exception:  # a request the codec cannot read (any error): neither it nor its answer is judged
             return []
         status, content_type = exchange.status, exchange.header("content-type") or ""
         judged, wrapper, data = self._answer(endpoint, encoding, status, content_type, exchange.response_body)
         found = list(judged)
-        if wrapper is not None and wrapper.get("status") == "ERROR" and endpoint == "/get/job":
-            found += self.jobs.saw(str(request.get("job_id")), GONE, evidence, "/get/job")
+        # A job polled by its tag has job_id 0 or -1: the tag says which job it is.
+        job = self.job_tags.addressed(request) if endpoint == "/get/job" else None
+        if wrapper is not None and wrapper.get("status") == "ERROR" and job is not None:
+            found += self.jobs.saw(str(job), GONE, evidence, "/get/job")
         if data is None:
             return found
         if endpoint == "/show/proc/status":
             found += self._statuses(request, data, evidence)
+        elif endpoint == "/create/job":
+            self.job_tags.created(request, data)
         elif endpoint == "/get/job" and isinstance(data.get("job_status"), str):
             self.judged.update(KINETICA_JOB.clauses.values())
             if data["job_status"] not in KINETICA_JOB.rank:
                 found.append(Finding(JOB_STATUS_CLAUSE, f"expected job_status among {sorted(KINETICA_JOB.rank)}; "
                                                         f"got {data['job_status']!r}"))
-            found += self.jobs.saw(str(request.get("job_id")), data["job_status"], evidence, "/get/job")
+            if job is not None:
+                found += self.jobs.saw(str(job), data["job_status"], evidence, "/get/job")
         elif endpoint == "/delete/proc":
             gone = [r for r, (proc, _) in self.run_procs.items() if proc == request.get("proc_name")]
             for run_id in gone:

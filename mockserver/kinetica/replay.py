@@ -25,8 +25,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.kinetica import wire
+from mockserver.kinetica.job_tags import JobTags
 from mockserver.kinetica.models import COMPLETE, ERROR, NONE, KineticaModel, Segment
 from mockserver.replaying import Recorded
 
@@ -142,19 +143,19 @@ class KineticaReplay:
         self._jobs.rewind()
 
 
-def install(model: KineticaModel, exchanges: list[Exchange], speed: float) -> str:
+def install(model: KineticaModel, exchanges: list[RecordedExchange], speed: float) -> str:
     """The spec's replay hook: what it found."""
-    model.replay = replay = recorded_session(exchanges, speed)
+    model.recorded = replay = recorded_session(exchanges, speed)
     runs, jobs = replay.counts
     return f"{runs} run(s), {jobs} job(s)"
 
 
-def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaReplay:
+def recorded_session(exchanges: Sequence[RecordedExchange], speed: float) -> KineticaReplay:
     runs: list[_Run] = []
     by_run_id: dict[str, _Run] = {}
     by_job: dict[int, _Run] = {}
     jobs: dict[int, _Job] = {}
-    tags: dict[str, int] = {}           # job_tag -> job id (a job may be polled by its tag)
+    tags = JobTags()                    # a job may be polled by its tag
     read_all = [(exchange, read) for exchange in exchanges if (read := _read(exchange)) is not None]
     for exchange, (endpoint, request, response) in read_all:
         if endpoint == _EXECUTE and response is not None:
@@ -165,9 +166,7 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
             job_id = int(response.get("job_id", -1))
             inner = str(request.get("endpoint", ""))
             jobs[job_id] = _Job(inner, exchange.started)
-            tag = (response.get("info") or {}).get("job_tag")
-            if tag:
-                tags[str(tag)] = job_id
+            tags.created(request, response)
             if inner == _EXECUTE:
                 record = _inner_request(request)
                 if record is not None:
@@ -175,9 +174,8 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
                     runs.append(run)
                     by_job[job_id] = run
         elif endpoint == _GET_JOB and response is not None:
-            tag = (request.get("options") or {}).get("job_tag")
-            polled = tags.get(tag) if tag else request.get("job_id")
-            if isinstance(polled, int) and polled in jobs:
+            polled = tags.addressed(request)
+            if polled is not None and polled in jobs:
                 _job_seen(exchange, polled, response, jobs, by_job, by_run_id)
     # Second pass, once every run's id is known (a job's run is named only by its DONE answer, but
     # a listing of every run may have shown it before).
@@ -187,7 +185,7 @@ def recorded_session(exchanges: Sequence[Exchange], speed: float) -> KineticaRep
     return KineticaReplay(runs, [jobs[key] for key in sorted(jobs, key=lambda k: jobs[k].began)], speed)
 
 
-def _read(exchange: Exchange) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
+def _read(exchange: RecordedExchange) -> tuple[str, dict[str, Any], dict[str, Any] | None] | None:
     """The endpoint, its request record and its OK response record (None for an ERROR answer)."""
     endpoint = wire.endpoint_of(exchange.path)
     if endpoint is None or exchange.status is None or not exchange.response_body:
@@ -204,9 +202,13 @@ def _read(exchange: Exchange) -> tuple[str, dict[str, Any], dict[str, Any] | Non
         return None
 
 
+def _inner_encoding(named: Any) -> str:
+    """The wire encoding a job's inner request or answer is in ("json", else binary Avro)."""
+    return wire.JSON if str(named or "binary").lower() == "json" else wire.BINARY
+
+
 def _inner_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
-    encoding = str(request.get("request_encoding") or "binary").lower()
-    encoding = wire.JSON if encoding == "json" else wire.BINARY
+    encoding = _inner_encoding(request.get("request_encoding"))
     payload = request.get("data_str", "").encode("utf-8") if encoding == wire.JSON else request.get("data", b"")
     try:
         return wire.codec(_EXECUTE).decode_request(payload, encoding)
@@ -214,7 +216,7 @@ def _inner_request(request: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
 
 
-def _job_seen(exchange: Exchange, job_id: int, response: Mapping[str, Any],
+def _job_seen(exchange: RecordedExchange, job_id: int, response: Mapping[str, Any],
               jobs: dict[int, _Job], by_job: dict[int, _Run], by_run_id: dict[str, _Run]) -> None:
     job, status = jobs[job_id], str(response.get("job_status", ""))
     if job.open and status in ("DONE", "ERROR", "CANCELLED"):
@@ -225,8 +227,7 @@ def _job_seen(exchange: Exchange, job_id: int, response: Mapping[str, Any],
                 job.error = str((response.get("status_map") or {}).get("error_message", ""))
     run = by_job.get(job_id)
     if status == "DONE" and run is not None and run.run_id is None:
-        encoding = str(response.get("response_encoding") or "binary").lower()
-        encoding = wire.JSON if encoding == "json" else wire.BINARY
+        encoding = _inner_encoding(response.get("response_encoding"))
         payload = response.get("job_response_str", "") if encoding == wire.JSON else response.get("job_response", b"")
         try:
             run.run_id = str(wire.decode_response_record(_EXECUTE, payload, encoding).get("run_id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.auth import json_detail_rejection
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.grading import ClientRule
 from mockserver.misbehave import BreakerSet
 from mockserver.praisonai.app import create_praisonai_app
@@ -35,7 +35,7 @@ def cancel_run(model: PraisonAIModel, job_id: str) -> dict[str, Any]:
     return {"job_id": job_id, "cancelled": True, "status": view.status}
 
 
-def replay(model: PraisonAIModel, exchanges: list[Exchange], speed: float) -> str:
+def replay(model: PraisonAIModel, exchanges: list[RecordedExchange], speed: float) -> str:
     """Recorded runs become plans (mockserver/praisonai/replay.py), loaded on first use."""
     from mockserver.praisonai.replay import install
 

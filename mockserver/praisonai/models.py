@@ -241,7 +241,7 @@ class PraisonAIModel:
         self.on_event: Callable[[str, Mapping[str, Any]], None] | None = None
         # A recorded session's plans (mockserver.praisonai.replay): the k-th submission with a
         # prompt follows the k-th recorded run with it, instead of the scenario.
-        self.replay: RecordedRuns | None = None
+        self.recorded: RecordedRuns | None = None
         self.reset()
 
     @property
@@ -274,8 +274,8 @@ class PraisonAIModel:
             self._settled_at = -math.inf   # the last instant the model was settled at
             self.version = getattr(self, "version", 0) + 1
             self.webhook_log: list[dict[str, Any]] = []
-            if self.replay is not None:
-                self.replay.rewind()
+            if self.recorded is not None:
+                self.recorded.rewind()
 
     # -- scenario -------------------------------------------------------------------------------
     def _scenario(self):  # -> Scenario
@@ -312,8 +312,8 @@ class PraisonAIModel:
             behaviour = section.behaviour_for(request.prompt, request.session_id, request.agent_file)
             plan = make_plan(behaviour, request.config or {}, request.prompt,
                              effective_timeout(request.timeout, limits.default_timeout))
-            if self.replay is not None:
-                plan = self.replay.plan_for(request.prompt, plan)
+            if self.recorded is not None:
+                plan = self.recorded.plan_for(request.prompt, plan)
             run = _Run(seq=self._next_seq, job_id=new_job_id(self.job_id_format), prompt=request.prompt,
                        session_id=request.session_id, agent_file=request.agent_file,
                        webhook_url=request.webhook_url, idempotency_key=key, created_at=now, plan=plan)
@@ -653,8 +653,9 @@ def _ending(run: _Run, start: float) -> _Fate:
         end = plan.end_instant(start)
         outcome, error, timed_out = plan.natural_outcome, plan.natural_error, False
         # asyncio.wait_for(timeout) (executor.py:268-271): finishing exactly at the deadline counts;
-        # a negative timeout expires before even an instant run can finish.
+        # a negative timeout expires before even an instant run can finish. A replayed run ends as
+        # recorded (its server's timeout, if any, is in the recording), at any replay speed.
         deadline = start + max(plan.timeout, 0) if plan.timeout < 10**12 else math.inf
-        if deadline < end or plan.timeout < 0:
+        if plan.report_offsets is None and (deadline < end or plan.timeout < 0):
             end, outcome, error, timed_out = deadline, "failed", f"Job timed out after {plan.timeout}s", True
     return _Fate(start, end, outcome, error, timed_out)

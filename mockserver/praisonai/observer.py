@@ -11,8 +11,9 @@ import re
 from typing import Any
 
 from contract_tests.history import GONE, PRAISONAI_RUN, REMOVED
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.praisonai.openapi_profile import document
+from mockserver.praisonai.stream_events import GONE_EVENT, TERMINAL_EVENTS, json_or_none, read_stream_event
 from mockserver.proxy.findings import Evidence, Finding
 from mockserver.proxy.lifecycle import Tracker
 from mockserver.proxy.observer import read_event, require_sse_reader
@@ -27,13 +28,6 @@ SSE_TYPE_CLAUSE = "PRA-SSE-001"
 SSE_END_CLAUSE = "PRA-SSE-003"
 PROGRESS_CLAUSE = "PRA-SSE-006"
 IMPL_FIELDS_CLAUSE = "PRA-STA-016I"
-
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body)
-    except ValueError:
-        return None
 
 
 class PraisonAIObserver:
@@ -55,13 +49,13 @@ class PraisonAIObserver:
         self._status_of = functools.lru_cache(maxsize=256)(self._judge_status_object)
 
     # -- whole exchanges ------------------------------------------------------------------------------
-    def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]:
+    def exchange(self, exchange: RecordedExchange, evidence: Evidence) -> list[Finding]:
         if exchange.status is None:
             return []
         found = self._schema(exchange)
         path = exchange.path.split("?", 1)[0]
         source = f"{exchange.method} {path}"
-        body = _json(exchange.response_body) if exchange.status != 204 else None
+        body = json_or_none(exchange.response_body) if exchange.status != 204 else None
         match = _RUN.search(path)
         if path.endswith(RUNS) and exchange.method == "POST" and exchange.status == 202 and isinstance(body, dict):
             found += self._saw(body.get("job_id"), body.get("status"), evidence, source)
@@ -90,7 +84,7 @@ class PraisonAIObserver:
         return (method, suffix) == ("GET", "/result") or (
             (method, suffix) == ("POST", "/cancel") and self.profile == "impl")
 
-    def _schema(self, exchange: Exchange) -> list[Finding]:
+    def _schema(self, exchange: RecordedExchange) -> list[Finding]:
         if exchange.status is None:
             return []
         return list(self._schema_of(exchange.method, exchange.path.split("?", 1)[0], exchange.status,
@@ -111,7 +105,7 @@ class PraisonAIObserver:
 
     def _judge_status_object(self, raw: bytes, job_id: str) -> tuple[Finding, ...]:
         """The suite's checks of one status answer (PRA-STA-001..013), where the suite is installed."""
-        body = _json(raw)
+        body = json_or_none(raw)
         if not isinstance(body, dict):
             return ()
         try:
@@ -142,7 +136,7 @@ class PraisonAIObserver:
         return self.jobs.saw(job_id, status, evidence, source)
 
     # -- stream events, as they pass -----------------------------------------------------------------------
-    def event(self, exchange: Exchange, text: str, evidence: Evidence) -> list[Finding]:
+    def event(self, exchange: RecordedExchange, text: str, evidence: Evidence) -> list[Finding]:
         match = _RUN.search(exchange.path)
         if match is None or match.group(2) != "/stream":
             return []
@@ -161,7 +155,7 @@ class PraisonAIObserver:
             found += self._saw(match.group(1), status, evidence, f"GET {exchange.path} event")
         return found
 
-    def _stream_end(self, exchange: Exchange) -> list[Finding]:
+    def _stream_end(self, exchange: RecordedExchange) -> list[Finding]:
         """PRA-SSE-001 and, for a stream that ran to its end, PRA-SSE-003's one terminal event."""
         content_type = exchange.header("content-type") or ""
         self.judged.add(SSE_TYPE_CLAUSE)
@@ -180,33 +174,14 @@ class PraisonAIObserver:
         return []
 
 
-# Terminal events: praisonai 4.7.19 router.py:306-351 (result, error, cancelled); the pages'
-# 'complete' (stream-run.mdx:33). An 'error' saying the job is not found is no end of the job.
-TERMINAL_EVENTS = frozenset({"result", "error", "cancelled", "complete"})
-
-
 def _read(text: str) -> tuple[str, dict[str, Any]] | None:
-    """An event's name and JSON object, in either framing; None for comments, [DONE] and non-objects."""
+    """An event's name and JSON object (mockserver.praisonai.stream_events); None for a comment."""
     sse = read_event(text)
-    if sse is None or sse.data.strip() == "[DONE]":
-        return None
-    data = _json(sse.data.encode("utf-8"))
-    if not isinstance(data, dict):
-        return None
-    name = sse.event
-    # The pages' framing names the event inside the data (stream-run.mdx:24-43).
-    if "event" in data and name in ("message", str(data["event"])):
-        name, inner = str(data["event"]), data.get("data")
-        data = inner if isinstance(inner, dict) else {}
-    if name == "error" and "not found" in str(data.get("error", "")).lower():
-        name = "gone"
-    if name == "log" and str(data.get("message", "")).lower() == "job not found":
-        name = "gone"
-    return name, data
+    return read_stream_event(sse.event, sse.data) if sse is not None else None
 
 
 def _status_said(name: str, data: dict[str, Any]) -> str | None:
     """The status an event says the job is in, if it says one."""
     if name in ("status", "complete") and isinstance(data.get("status"), str):
         return str(data["status"])
-    return {"result": "succeeded", "error": "failed", "cancelled": "cancelled", "gone": GONE}.get(name)
+    return {"result": "succeeded", "error": "failed", "cancelled": "cancelled", GONE_EVENT: GONE}.get(name)

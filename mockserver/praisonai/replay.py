@@ -21,7 +21,6 @@ the rule that places a change at the first observation showing it):
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,9 +29,10 @@ from typing import Any
 import httpx
 from httpx_sse import EventSource
 
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.praisonai.models import PICKUP_SECONDS, TERMINAL, PraisonAIModel
 from mockserver.praisonai.plan import Plan
+from mockserver.praisonai.stream_events import json_or_none, read_stream_event
 from mockserver.replaying import Recorded
 
 __all__ = ["PraisonAIReplay", "install", "recorded_runs"]
@@ -111,11 +111,11 @@ class PraisonAIReplay:
         self._recorded.rewind()
 
 
-def recorded_runs(exchanges: Sequence[Exchange], speed: float) -> PraisonAIReplay:
+def recorded_runs(exchanges: Sequence[RecordedExchange], speed: float) -> PraisonAIReplay:
     runs: dict[str, _Timeline] = {}
     for exchange in exchanges:
         if exchange.method == "POST" and exchange.path == _RUNS and exchange.status == 202:
-            body, request = _json(exchange.response_body), _json(exchange.request_body)
+            body, request = json_or_none(exchange.response_body), json_or_none(exchange.request_body)
             if isinstance(body, dict) and isinstance(body.get("job_id"), str) and isinstance(request, dict):
                 job_id = body["job_id"]
                 if job_id not in runs:   # the same id again: an idempotent resubmission
@@ -129,20 +129,20 @@ def recorded_runs(exchanges: Sequence[Exchange], speed: float) -> PraisonAIRepla
     return PraisonAIReplay(sorted(runs.values(), key=lambda t: t.submitted), speed)
 
 
-def install(model: PraisonAIModel, exchanges: list[Exchange], speed: float) -> str:
+def install(model: PraisonAIModel, exchanges: list[RecordedExchange], speed: float) -> str:
     """The spec's replay hook: what it found."""
-    model.replay = replay = recorded_runs(exchanges, speed)
+    model.recorded = replay = recorded_runs(exchanges, speed)
     return f"{len(replay)} run(s)"
 
 
 # -- reading observations out of exchanges -------------------------------------------------------------
-def _observations(exchange: Exchange) -> list[tuple[str, _Seen]]:
+def _observations(exchange: RecordedExchange) -> list[tuple[str, _Seen]]:
     if exchange.status is None or not exchange.path.startswith(_RUNS):
         return []
     rest = exchange.path[len(_RUNS):].strip("/")
     parts = rest.split("/") if rest else []
     at = exchange.started
-    body = _json(exchange.response_body)
+    body = json_or_none(exchange.response_body)
     if not parts:
         if exchange.method == "POST" and exchange.status == 202 and isinstance(body, dict):
             return [(str(body.get("job_id")), _Seen(at, status=body.get("status")))]
@@ -176,7 +176,7 @@ def _status_seen(at: float, body: dict[str, Any]) -> _Seen:
                  total=total if isinstance(total, int) else None, error=body.get("error") or None)
 
 
-def _stream_seen(exchange: Exchange) -> list[_Seen]:
+def _stream_seen(exchange: RecordedExchange) -> list[_Seen]:
     """The stream's events (parsed by httpx-sse), each an observation at the offset of the recorded
     piece that completed it: a recorder may cut the stream anywhere, not only between events."""
     arrived = [0.0]
@@ -188,35 +188,30 @@ def _stream_seen(exchange: Exchange) -> list[_Seen]:
 
     response = httpx.Response(200, headers={"content-type": "text/event-stream"}, content=pieces())
     found = []
-    for event in EventSource(response).iter_sse():
-        data = _json(event.data.encode("utf-8"))
-        if not isinstance(data, dict):
+    for sse in EventSource(response).iter_sse():
+        read = read_stream_event(sse.event, sse.data)
+        if read is None:
             continue
-        at = exchange.started + arrived[0]
-        if event.event == "status":
-            found.append(_Seen(at, status=data.get("status")))
-        elif event.event == "progress":
+        (name, data), at = read, exchange.started + arrived[0]
+        if name in ("status", "complete") and isinstance(data.get("status"), str):
+            found.append(_Seen(at, status=data["status"]))
+        elif name == "progress":
             found.append(_progress_seen(at, data))
-        elif event.event == "result":
+        elif name == "result":
             found.append(_Seen(at, status="succeeded", streamed=data.get("result")))
-        elif event.event == "error" and data.get("error") != "Job not found":
+        elif name == "error":
             found.append(_Seen(at, status="failed", error=data.get("error")))
-        elif event.event == "cancelled":
+        elif name == "cancelled":
             found.append(_Seen(at, status="cancelled"))
     return found
 
 
 def _progress_seen(at: float, data: dict[str, Any]) -> _Seen:
-    """`{"percentage": 33.3, "step": "Step 2 of 3"}`: the step's total, and the steps done."""
-    words = str(data.get("step") or "").split()
+    """`{"percentage": 33.3, "step": "Step 2 of 3"}` (the pages: `current_step`): the step's total,
+    and the steps done."""
+    words = str(data.get("step") or data.get("current_step") or "").split()
     total = int(words[3]) if len(words) == 4 and words[3].isdigit() else None
     percentage = data.get("percentage")
     done = (round(float(percentage) * total / 100) if total and isinstance(percentage, int | float) else None)
     return _Seen(at, done=done, total=total)
 
-
-def _json(body: bytes) -> Any:
-    try:
-        return json.loads(body) if body else None
-    except (ValueError, UnicodeDecodeError):
-        return None

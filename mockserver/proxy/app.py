@@ -8,6 +8,7 @@ things passed, so they never delay the traffic; `settle()` waits for the ones un
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib
 import json
@@ -15,7 +16,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import httpx
 from starlette.types import Receive, Scope, Send
 
 from mockserver import registry
-from mockserver.cassette import CassetteWriter, Exchange, StreamEvent
+from mockserver.cassette import CassetteWriter, RecordedExchange, StreamEvent
 from mockserver.control import CONTROL_PREFIX
 from mockserver.faults import expose_transport
 from mockserver.guard import ErrorBody, Guard, GuardConfig, HostPolicy
@@ -63,7 +64,7 @@ def error_answer(observer: Observer) -> ErrorAnswer:
     return answer
 
 
-def _decoded(exchange: Exchange) -> Exchange:
+def _decoded(exchange: RecordedExchange) -> RecordedExchange:
     """The exchange with its answer's Content-Encoding undone (httpx's decoders), for the checks."""
     if not exchange.response_body or exchange.header("content-encoding") in (None, "", "identity"):
         return exchange
@@ -91,7 +92,8 @@ class ProxyApp:
     reaching the proxy under a rebound DNS name, cannot use it to drive the target."""
 
     def __init__(self, api: str, target: str, *, profile: str = "impl", record: str | Path | None = None,
-                 connect_timeout: float = 5.0, allowed_hosts: Iterable[str] = ()) -> None:
+                 connect_timeout: float = 5.0, allowed_hosts: Iterable[str] = (),
+                 timer: Callable[[], float] = time.monotonic) -> None:
         if profile not in PROFILES:
             raise ValueError(f"no profile {profile!r}; expected one of {', '.join(PROFILES)}")
         scheme = httpx.URL(target).scheme
@@ -104,6 +106,7 @@ class ProxyApp:
         self.violations = ViolationLog()
         self.writer = CassetteWriter(record, apis=(api,)) if record is not None else None
         self.exchanges = 0
+        self.timer = timer
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._busy = 0    # requests under way plus things queued for the checker
@@ -111,8 +114,9 @@ class ProxyApp:
         # No read deadline: an event stream may stay quiet between events for as long as it likes.
         self._timeout = httpx.Timeout(connect=connect_timeout, read=None, write=60.0, pool=None)
         self._client: httpx.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
         self._forwarder: Forwarder | None = None
-        self._queue: queue.SimpleQueue[tuple[int, Exchange, str | None] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[int, RecordedExchange, str | None] | None] = queue.SimpleQueue()
         self._checker = threading.Thread(target=self._check, name=f"proxy-checks:{api}", daemon=True)
         self._checker.start()
         self._door = expose_transport(Guard(self._serve, GuardConfig(hosts=HostPolicy.from_names(allowed_hosts)),
@@ -140,9 +144,10 @@ class ProxyApp:
     def _forward(self) -> Forwarder:
         if self._forwarder is None:  # without a lifespan (an ASGI test transport): made on first use
             self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=False, trust_env=False)
+            self._client_loop = asyncio.get_running_loop()   # its connections belong to this loop
             self._forwarder = Forwarder(self.target, self._client, api=self.api,
                                         error_answer=error_answer(self.observer), on_exchange=self._exchanged,
-                                        on_event=self._event)
+                                        on_event=self._event, timer=self.timer)
         return self._forwarder
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
@@ -173,17 +178,17 @@ class ProxyApp:
     # -- what passes --------------------------------------------------------------------------------
     # The event loop only queues what passed; one checker thread writes the cassette and runs the
     # observer, in the order things passed, so that no check ever delays an answer or the next request.
-    def _exchanged(self, flight: InFlight, exchange: Exchange) -> None:
+    def _exchanged(self, flight: InFlight, exchange: RecordedExchange) -> None:
         self._enqueue((flight.number, exchange, None))
 
     def _event(self, flight: InFlight, event: StreamEvent) -> None:
-        so_far = Exchange(api=self.api, method=flight.method, path=flight.path, query=flight.query,
-                          request_headers=flight.request_headers, request_body=flight.request_body,
-                          status=flight.status, response_headers=flight.response_headers, response_body=b"",
-                          started=flight.started, duration=event.offset)
+        so_far = RecordedExchange(api=self.api, method=flight.method, path=flight.path, query=flight.query,
+                                  request_headers=flight.request_headers, request_body=flight.request_body,
+                                  status=flight.status, response_headers=flight.response_headers, response_body=b"",
+                                  started=flight.started, duration=event.offset)
         self._enqueue((flight.number, so_far, event.text))
 
-    def _enqueue(self, item: tuple[int, Exchange, str | None]) -> None:
+    def _enqueue(self, item: tuple[int, RecordedExchange, str | None]) -> None:
         with self._lock:
             self._busy += 1
             self._queued += 1
@@ -201,7 +206,7 @@ class ProxyApp:
                     self._queued -= 1
                 self._done()
 
-    def _judge(self, number: int, exchange: Exchange, event: str | None) -> None:
+    def _judge(self, number: int, exchange: RecordedExchange, event: str | None) -> None:
         if event is None:
             if self.writer is not None:
                 self.writer.write(exchange)  # the bytes as they went, compressed or not
@@ -250,10 +255,27 @@ class ProxyApp:
                 "count": len(items), "violations": [v.to_json() for v in items]}
 
     def close(self) -> None:
-        """Finish the checks under way, stop the checker and close the cassette."""
+        """Finish the checks under way, stop the checker, close the cassette, and close the
+        forwarding client if no lifespan did (served without one, call this before its loop closes)."""
         self.settle()
         if self._checker.is_alive():
             self._queue.put(None)
             self._checker.join(5.0)
         if self.writer is not None:
             self.writer.close()
+        self._close_client()
+
+    def _close_client(self) -> None:
+        client, loop = self._client, self._client_loop
+        if client is None or client.is_closed or loop is None or loop.is_closed():
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            loop.create_task(client.aclose())   # called on its own loop: closed as soon as it can
+        elif loop.is_running():
+            asyncio.run_coroutine_threadsafe(client.aclose(), loop).result(5.0)
+        else:
+            loop.run_until_complete(client.aclose())

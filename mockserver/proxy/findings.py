@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.cassette import Exchange, redact, redact_query
+from mockserver.cassette import RecordedExchange, redact, redact_query
 
 __all__ = ["Evidence", "Finding", "Violation", "ViolationLog", "evidence_of"]
 
@@ -46,7 +46,7 @@ class Violation:
                 "evidence": list(self.evidence)}
 
 
-def _body(data: bytes, headers: list[tuple[str, str]]) -> str:
+def _body(data: bytes) -> str:
     if not data:
         return ""
     try:
@@ -56,15 +56,15 @@ def _body(data: bytes, headers: list[tuple[str, str]]) -> str:
     return text if len(text) <= _BODY_CHARS else text[:_BODY_CHARS] + f"... ({len(text)} chars)"
 
 
-def evidence_of(number: int, exchange: Exchange, *, event: str | None = None) -> Evidence:
+def evidence_of(number: int, exchange: RecordedExchange, *, event: str | None = None) -> Evidence:
     """One exchange as evidence (a stream's `event` when the violation is in one event)."""
     found: Evidence = {
         "exchange": number, "method": exchange.method, "path": exchange.path,
         "query": redact_query(exchange.query), "status": exchange.status,
         "request_headers": [[k, v] for k, v in redact(exchange.request_headers)],
-        "request_body": _body(exchange.request_body, exchange.request_headers),
+        "request_body": _body(exchange.request_body),
         "response_headers": [[k, v] for k, v in redact(exchange.response_headers)],
-        "response_body": _body(exchange.response_body, exchange.response_headers),
+        "response_body": _body(exchange.response_body),
     }
     if event is not None:
         found["event"] = event

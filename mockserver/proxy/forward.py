@@ -4,14 +4,16 @@ Method, path, query, headers (all but the hop-by-hop ones; Host too, so that the
 server builds from it, such as PraisonAI's poll_url, lead back through the proxy) and the body bytes
 go to the target through one shared `httpx.AsyncClient`; the status, headers and body bytes
 come back chunk by chunk as httpx reads them (`aiter_raw`: a compressed answer stays compressed), so
-an event stream reaches the client event by event. What went through becomes a cassette `Exchange`
+an event stream reaches the client event by event. What went through becomes a cassette `RecordedExchange`
 handed to `on_exchange` once the answer is whole; each server-sent event is handed to `on_event` as
 it passes. An unreachable target is answered with 502 in the API's own error format.
 """
 
 from __future__ import annotations
 
+import codecs
 import importlib.util
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -19,9 +21,10 @@ from dataclasses import dataclass, field
 
 import anyio
 import httpx
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
-from mockserver.cassette import Exchange, StreamEvent
+from mockserver.cassette import RecordedExchange, StreamEvent
+from mockserver.read_ahead import read_body
 
 # httpcore asks `import sniffio` several times per request; anyio 4 no longer brings sniffio, and a
 # failed import is not remembered: each one searches all of sys.path again (~0.15 ms here, most of
@@ -30,7 +33,7 @@ from mockserver.cassette import Exchange, StreamEvent
 if importlib.util.find_spec("sniffio") is None:
     sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
-__all__ = ["HOP_BY_HOP", "ErrorAnswer", "Forwarder", "InFlight", "split_events"]
+__all__ = ["HOP_BY_HOP", "ErrorAnswer", "EventSplitter", "Forwarder", "InFlight", "split_events"]
 
 # RFC 9110 7.6.1: meant for one connection only, never passed on. Content-Length is set again by
 # httpx from the same bytes.
@@ -56,34 +59,59 @@ class InFlight:
     request_headers: list[tuple[str, str]]
     request_body: bytes
     started: float  # seconds since the first exchange began
-    began: float    # time.monotonic() at the start
+    began: float    # the forwarder's timer at the start
     number: int = 0  # the exchange's number in this proxy, from 1
     status: int | None = None
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     events: list[StreamEvent] = field(default_factory=list)
 
 
-def split_events(buffer: str) -> tuple[list[str], str]:
-    """Whole server-sent events (each up to and including its blank line) and the unfinished rest.
+# A line ends in CRLF, LF or CR (WHATWG HTML 9.2.6); CRLF first so that it counts as one ending.
+_LINE_END = re.compile(r"\r\n|\r|\n")
 
-    Only the framing (WHATWG HTML 9.2.6: an event ends at an empty line, lines end in CRLF, LF or CR);
-    reading an event's fields is httpx-sse's business (`mockserver.proxy.events`)."""
+
+def split_events(buffer: str, *, final: bool = False) -> tuple[list[str], str]:
+    """Whole server-sent events (each up to and including its blank line, line ends as they came) and
+    the unfinished rest.
+
+    Only the framing (WHATWG HTML 9.2.6: an event ends at an empty line); reading an event's fields is
+    httpx-sse's business (`mockserver.proxy.observer.read_event`). A CR at the very end is held back
+    unless `final`: the LF of its CRLF may be the first byte of the next chunk."""
     found: list[str] = []
-    normalised = buffer.replace("\r\n", "\n").replace("\r", "\n")
-    while True:
-        end = normalised.find("\n\n")
-        if end < 0:
-            return found, normalised
-        found.append(normalised[:end + 2])
-        normalised = normalised[end + 2:]
+    event_start = line_start = 0
+    for end in _LINE_END.finditer(buffer):
+        if end.group() == "\r" and end.end() == len(buffer) and not final:
+            break
+        if end.start() == line_start and line_start > event_start:   # an empty line ends the event
+            found.append(buffer[event_start:end.end()])
+            event_start = end.end()
+        line_start = end.end()
+    return found, buffer[event_start:]
+
+
+class EventSplitter:
+    """Whole events out of a stream's chunks as they arrive, whatever the network cut: text is decoded
+    incrementally (a UTF-8 character split across two chunks is read whole) and an event is complete
+    only at its blank line."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self._pending = ""
+
+    def feed(self, chunk: bytes, *, final: bool = False) -> list[str]:
+        """The events `chunk` completed; `final` at the end of the stream (an event left without its
+        blank line is no event)."""
+        whole, self._pending = split_events(self._pending + self._decoder.decode(chunk, final), final=final)
+        return whole
 
 
 class Forwarder:
     """The ASGI app that forwards every HTTP request to `target`."""
 
     def __init__(self, target: str, client: httpx.AsyncClient, *, api: str, error_answer: ErrorAnswer,
-                 on_exchange: Callable[[InFlight, Exchange], None],
-                 on_event: Callable[[InFlight, StreamEvent], None] | None = None) -> None:
+                 on_exchange: Callable[[InFlight, RecordedExchange], None],
+                 on_event: Callable[[InFlight, StreamEvent], None] | None = None,
+                 timer: Callable[[], float] = time.monotonic) -> None:
         self.target = target.rstrip("/")
         self._base = httpx.URL(self.target)
         self._prefix = self._base.raw_path.rstrip(b"/")
@@ -92,15 +120,16 @@ class Forwarder:
         self.error_answer = error_answer
         self.on_exchange = on_exchange
         self.on_event = on_event
+        self.timer = timer  # what the cassette's times are measured on (seconds)
         self.origin: float | None = None  # when the first exchange began: cassette times count from it
         self._count = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body = await _read_body(receive)
+        body = await read_body(receive)
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-        began = time.monotonic()
+        began = self.timer()
         if self.origin is None:
             self.origin = began
         self._count += 1  # one event loop: no lock needed
@@ -139,10 +168,10 @@ class Forwarder:
             error = await self._pass_body(flight, response, chunks, streaming, receive, send)
         finally:
             await response.aclose()
-        self.on_exchange(flight, Exchange(
+        self.on_exchange(flight, RecordedExchange(
             api=self.api, method=flight.method, path=flight.path, query=flight.query,
             request_headers=headers, request_body=body, status=status, response_headers=answer_headers,
-            response_body=b"".join(chunks), started=flight.started, duration=time.monotonic() - began,
+            response_body=b"".join(chunks), started=flight.started, duration=self.timer() - began,
             events=tuple(flight.events), error=error))
 
     async def _pass_body(self, flight: InFlight, response: httpx.Response, chunks: list[bytes],
@@ -164,19 +193,20 @@ class Forwarder:
                            receive: Receive, send: Send) -> str | None:
         """An event stream: each event handed on as it passes, and the target's answer closed as soon
         as the client goes away (a stream may otherwise last as long as the run)."""
-        pending = ""
+        splitter = EventSplitter()
         outcome: dict[str, str] = {}
         ended = False  # once the last byte is on its way, a disconnect is the normal end
 
         async def copy(scope: anyio.CancelScope) -> None:
-            nonlocal pending, ended
+            nonlocal ended
             try:
                 async for chunk in response.aiter_raw():
                     chunks.append(chunk)
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                    whole, pending = split_events(pending + chunk.decode("utf-8", "replace"))
-                    for text in whole:
+                    for text in splitter.feed(chunk):
                         self._event(flight, text)
+                for text in splitter.feed(b"", final=True):
+                    self._event(flight, text)
             except httpx.HTTPError as exc:
                 outcome["error"] = f"the target's answer broke off: {type(exc).__name__}: {exc}"
             ended = True
@@ -197,7 +227,7 @@ class Forwarder:
 
     def _event(self, flight: InFlight, text: str) -> None:
         """One whole event passed: noted with its offset, and handed on at once."""
-        event = StreamEvent(time.monotonic() - flight.began, text)
+        event = StreamEvent(self.timer() - flight.began, text)
         flight.events.append(event)
         if self.on_event is not None:
             self.on_event(flight, event)
@@ -210,20 +240,8 @@ class Forwarder:
         await send({"type": "http.response.start", "status": status,
                     "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers]})
         await send({"type": "http.response.body", "body": body, "more_body": False})
-        self.on_exchange(flight, Exchange(
+        self.on_exchange(flight, RecordedExchange(
             api=self.api, method=flight.method, path=flight.path, query=flight.query,
             request_headers=flight.request_headers, request_body=flight.request_body, status=None,
             response_headers=[], response_body=b"", started=flight.started,
-            duration=time.monotonic() - flight.began, error=reason))
-
-
-async def _read_body(receive: Receive) -> bytes:
-    parts: list[bytes] = []
-    while True:
-        message: Message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        parts.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    return b"".join(parts)
+            duration=self.timer() - flight.began, error=reason))

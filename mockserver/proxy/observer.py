@@ -1,6 +1,7 @@
 """What an API's observer is: it reads each exchange (and each stream event as it passes) and says
-which clauses they break. One observer per proxy, called under the proxy's lock, in the order the
-answers ended; it keeps per run and per job only what the next verdict needs."""
+which clauses they break. One observer per proxy, called from the proxy's one checker thread (so
+never two calls at once, and no lock), in the order things passed; it keeps per run and per job
+only what the next verdict needs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
-from mockserver.cassette import Exchange
+from mockserver.cassette import RecordedExchange
 from mockserver.proxy.findings import Evidence, Finding
 
 if TYPE_CHECKING:
@@ -26,13 +27,13 @@ class Observer(Protocol):
     profile: str
     judged: set[str]  # the clause ids this observer has judged at least once (for the report)
 
-    def exchange(self, exchange: Exchange, evidence: Evidence) -> list[Finding]: ...
+    def exchange(self, exchange: RecordedExchange, evidence: Evidence) -> list[Finding]: ...
 
     def error_body(self, reason: str, content_type: str | None) -> tuple[str, bytes]:
         """(media type, body) of an error in the API's own format, for a request of `content_type`."""
         ...
 
-    def event(self, exchange: Exchange, text: str, evidence: Evidence) -> list[Finding]: ...
+    def event(self, exchange: RecordedExchange, text: str, evidence: Evidence) -> list[Finding]: ...
 
 
 def require_sse_reader() -> None:

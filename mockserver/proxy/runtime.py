@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,8 +23,11 @@ __all__ = ["Proxy"]
 class Proxy:
     def __init__(self, *, api: str, target: str, profile: str = "impl", record: str | Path | None = None,
                  host: str = "127.0.0.1", port: int = 0, log_level: str = "warning",
-                 allowed_hosts: Iterable[str] = ()) -> None:
-        self.app = ProxyApp(api, target, profile=profile, record=record, allowed_hosts=allowed_hosts)
+                 allowed_hosts: Iterable[str] = (), timer: Callable[[], float] = time.monotonic) -> None:
+        """`timer`: what the cassette's `started`, `duration` and event offsets are measured on; the
+        wall clock, or a mock's virtual clock (`clock.now`) to record a session on its time."""
+        self.app = ProxyApp(api, target, profile=profile, record=record, allowed_hosts=allowed_hosts,
+                            timer=timer)
         self._server = ServerThread(self.app, host=host, port=port, log_level=log_level)
         self._running = False
 

@@ -3,8 +3,9 @@ a job, a kill; each encoding) replays on the virtual clock (mockserver/kinetica/
 run's per-segment statuses, messages, results and output at the recorded instants divided by the
 speed, and the job's status.
 
-The recording drives a mock on a frozen clock and times the cassette on that clock, as a proxy in
-front of a real server would have timed a session that long (tests/recording.py)."""
+The session is recorded through the validating proxy (`Proxy(record=..., timer=clock.now)`) in front
+of a mock on a frozen clock: the cassette is timed on that clock, as the proxy in front of a real
+server would have timed a session that long."""
 
 from __future__ import annotations
 
@@ -18,14 +19,14 @@ import httpx
 import pytest
 
 from contract_tests.kinetica.client import BINARY, KineticaTarget, avro_encode, full_request
-from mockserver.cassette import CassetteWriter, read_cassette
+from mockserver.cassette import read_cassette
 from mockserver.clock import Clock
 from mockserver.kinetica import wire
+from mockserver.proxy import Proxy
 from mockserver.runtime import MockServer
 from mockserver.scenario import Scenario
 from mockserver.spec.avro_forms import to_avro_form, to_json_form
 from mockserver.spec.loader import kinetica_avro
-from tests.recording import RecordingTransport
 
 SPEED = 60.0          # forty minutes in forty virtual seconds
 FORTY_MINUTES = 2400.0
@@ -105,9 +106,8 @@ def cassette(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     server = MockServer(apis=["kinetica"], frozen_clock=True, scenario=Scenario.from_dict(SCENARIO)).start()
     clock = server.clock
     try:
-        with CassetteWriter(path, apis=("kinetica",)) as writer, httpx.Client(
-                base_url=server.urls["kinetica"], timeout=10,
-                transport=RecordingTransport(writer, "kinetica", now=clock.now)) as http:
+        with Proxy(api="kinetica", target=server.urls["kinetica"], record=path, timer=clock.now) as proxy, \
+                httpx.Client(base_url=proxy.url, timeout=10) as http:
             session = Session(http, request.param)
             runs, job_id = session.start()
             session.status()
@@ -120,6 +120,8 @@ def cassette(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                     session.kill(runs[2])
                 session.status()
                 session.job(job_id)
+            # What passed breaks no clause (the JSON session polls its job by tag).
+            assert proxy.violations() == [], [v.to_json() for v in proxy.violations()]
     finally:
         server.stop()
     return path
@@ -235,3 +237,21 @@ def test_the_official_client_reads_the_replay_in_the_recorded_encoding(
         assert answer["statuses"][run_id] == final["statuses"][recorded_id]
         assert answer["messages"][run_id] == final["messages"][recorded_id]
         assert answer["results"][run_id] == final["results"][recorded_id]
+
+
+def test_a_replayed_segment_starts_at_its_recorded_start_counted_from_its_creation() -> None:
+    from mockserver.kinetica.models import Segment
+
+    def segment() -> Segment:
+        return Segment(index=0, created=10.0, duration=5.0, polls_needed=None, hang=False, outcome="complete",
+                       fail_message="", results={}, stdout=(), stderr=(), delay=100.0)
+
+    # A slot free at once, or after a wait shorter than the recorded one: the recorded start, not
+    # the wait plus the recorded start (the recording's start already holds its queueing).
+    for slot in (10.0, 40.0):
+        queued = segment()
+        queued.begin(slot)
+        assert (queued.start, queued.end) == (110.0, 115.0)
+    late = segment()
+    late.begin(300.0)   # the replay's own queue is longer: it waits for it
+    assert (late.start, late.end) == (300.0, 305.0)

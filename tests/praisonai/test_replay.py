@@ -3,8 +3,10 @@
 speed), the same progress, results and errors, and the status endpoint, the listing and the stream
 agree at every instant in between.
 
-The recording drives the reference in real time without sleeping: each status poll is made when
-the run's own event stream says something changed (tests/recording.py writes the exchanges)."""
+The session is recorded through the validating proxy (`mockserver.proxy.Proxy(record=...)`) in front
+of the reference, as a user would record one: the cassette holds the bytes as they went, each event
+stream's events as the network cut them. The recording drives the reference in real time without
+sleeping: each status poll is made when the run's own event stream says something changed."""
 
 from __future__ import annotations
 
@@ -17,16 +19,16 @@ import httpx
 import pytest
 from httpx_sse import EventSource, connect_sse
 
-from mockserver.cassette import CassetteWriter, Exchange, read_cassette
+from mockserver.cassette import RecordedExchange, read_cassette
+from mockserver.proxy import Proxy
 from mockserver.runtime import MockServer
 from tests.praisonai.reference import reference_server
-from tests.recording import RecordingTransport
 
 pytestmark = pytest.mark.xdist_group("reference-app")
 
 SPEED = 2.0
 RUNS = {
-    "alpha": {"mock_steps": 3, "mock_step_seconds": 0.3, "mock_result": {"answer": 42}},
+    "alpha": {"mock_steps": 3, "mock_step_seconds": 0.3, "mock_result": {"answer": 42, "note": "caf\u00e9 \u2615"}},
     "beta": {"mock_steps": 2, "mock_step_seconds": 0.2, "mock_fail": "agent crashed"},
     "gamma": {"mock_steps": 2, "mock_step_seconds": 0.2, "mock_hang": True},
 }
@@ -52,11 +54,12 @@ def _record_run(http: httpx.Client, base: str, prompt: str) -> str:
 def cassette(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("praisonai-replay")
     path = folder / "session.jsonl"
-    with reference_server(folder, warm_up=True) as base, CassetteWriter(path, apis=("praisonai",)) as writer, \
-            httpx.Client(transport=RecordingTransport(writer, "praisonai"), timeout=30) as http:
+    with reference_server(folder, warm_up=True) as target, \
+            Proxy(api="praisonai", target=target, record=path) as proxy, httpx.Client(timeout=30) as http:
         for prompt in RUNS:
-            _record_run(http, base, prompt)
-        http.get(f"{base}/api/v1/runs")
+            _record_run(http, proxy.url, prompt)
+        http.get(f"{proxy.url}/api/v1/runs")
+        assert proxy.violations() == [], [v.to_json() for v in proxy.violations()]
     return path
 
 
@@ -82,7 +85,7 @@ def _recorded_polls(cassette: Path) -> dict[str, list[tuple[float, dict[str, Any
     return polls
 
 
-def _recorded(exchanges: list[Exchange], path_end: str, job_id: str) -> Exchange:
+def _recorded(exchanges: list[RecordedExchange], path_end: str, job_id: str) -> RecordedExchange:
     return next(e for e in exchanges if e.path == f"/api/v1/runs/{job_id}{path_end}")
 
 
@@ -135,11 +138,15 @@ def test_results_errors_and_the_stream_replay_as_recorded(cassette: Path, replay
             for key in ("status", "result", "error"):
                 assert result[key] == recorded_result[key], (prompt, key)
             recorded_stream = _recorded(exchanges, "/stream", submits[prompt]).events
+            # The reference frames events with CRLF; the proxy keeps them as they came.
+            assert all(e.text.endswith("\r\n\r\n") for e in recorded_stream)
             with connect_sse(http, "GET", f"/api/v1/runs/{job_id}/stream") as source:
                 events = [(e.event, e.data) for e in source.iter_sse()]
             # The last event (the result or the error) is the recorded one.
             assert events[-1] == _last_event(recorded_stream[-1].text)
         assert ids and result["status"] == "failed" and result["error"] == "agent crashed"
+        alpha = http.get(f"/api/v1/runs/{ids['alpha']}/result").json()
+        assert "caf\u00e9 \u2615" in str(alpha["result"])   # non-ASCII text through proxy and replay
 
 
 def test_a_run_replays_mid_way_on_the_stream_as_on_the_status_endpoint(cassette: Path, replay: MockServer) -> None:
@@ -175,10 +182,10 @@ def test_stream_events_cut_anywhere_by_the_recorder_are_observed_when_their_last
     from mockserver.praisonai.replay import recorded_runs
 
     def exchange(method: str, path: str, request: bytes, response: bytes, started: float,
-                 events: tuple[StreamEvent, ...] = ()) -> Exchange:
-        return Exchange("praisonai", method, path, "", [("content-type", "application/json")], request,
-                        202 if method == "POST" else 200, [("content-type", "application/json")], response,
-                        started, 0.0, events)
+                 events: tuple[StreamEvent, ...] = ()) -> RecordedExchange:
+        return RecordedExchange("praisonai", method, path, "", [("content-type", "application/json")], request,
+                                202 if method == "POST" else 200, [("content-type", "application/json")], response,
+                                started, 0.0, events)
 
     stream = (StreamEvent(0.5, 'event: status\r\ndata: {"status": "running", "job_id": "run_a"}\r\n\r\nevent: prog'),
               StreamEvent(1.5, 'ress\r\ndata: {"percentage": 50.0, "step": "Step 2 of 2"}\r\n'),
@@ -194,3 +201,38 @@ def test_stream_events_cut_anywhere_by_the_recorder_are_observed_when_their_last
     assert (plan.queue_seconds + 0.001, *plan.report_offsets, plan.end_offset) == pytest.approx((0.5, 0.0, 2.0, 2.0))
     assert (plan.steps, plan.result, plan.fail, plan.hang) == (2, "done", None, False)
     assert replay.plan_for("p", planned) is planned   # one recorded run with this prompt
+
+
+def test_a_run_recorded_as_cancelled_runs_past_its_timeout_until_the_client_cancels(replay: MockServer) -> None:
+    base, clock = replay.urls["praisonai"], replay.clock
+    with httpx.Client(base_url=base, timeout=10) as http:
+        job_id = http.post("/api/v1/runs", json={"prompt": "gamma", "config": RUNS["gamma"]}).json()["job_id"]
+        clock.advance(7200)   # twice the run's 3600 s timeout
+        assert http.get(f"/api/v1/runs/{job_id}").json()["status"] == "running"
+        assert http.post(f"/api/v1/runs/{job_id}/cancel").json()["status"] == "cancelled"
+
+
+def test_a_stream_in_the_pages_framing_replays_like_the_references() -> None:
+    from mockserver.cassette import StreamEvent
+    from mockserver.praisonai.plan import Plan
+    from mockserver.praisonai.replay import recorded_runs
+
+    def envelope(event: str, data: dict[str, Any]) -> str:
+        return f"data: {json.dumps({'event': event, 'data': data})}\n\n"
+
+    stream = (StreamEvent(0.5, envelope("progress", {"percentage": 0.0, "current_step": "Step 1 of 2"})),
+              StreamEvent(1.5, envelope("progress", {"percentage": 50.0, "current_step": "Step 2 of 2"})),
+              StreamEvent(2.5, envelope("complete", {"status": "succeeded", "job_id": "run_a"})),
+              StreamEvent(2.5, "data: [DONE]\n\n"))
+    json_headers = [("content-type", "application/json")]
+    replay = recorded_runs([
+        RecordedExchange("praisonai", "POST", "/api/v1/runs", "", json_headers, b'{"prompt": "p"}', 202,
+                         json_headers, b'{"job_id": "run_a", "status": "queued"}', 10.0, 0.0),
+        RecordedExchange("praisonai", "GET", "/api/v1/runs/run_a/stream", "", [], b"", 200,
+                         [("content-type", "text/event-stream")], b"", 10.0, 2.5, stream),
+    ], speed=1.0)
+    planned = Plan(steps=3, step_seconds=1.0, fail=None, hang=False, queue_seconds=0.0, result="x", timeout=3600)
+    plan = replay.plan_for("p", planned)
+    assert plan.report_offsets is not None
+    assert (plan.queue_seconds + 0.001, *plan.report_offsets, plan.end_offset) == pytest.approx((0.5, 0.0, 1.0, 2.0))
+    assert (plan.steps, plan.fail, plan.hang) == (2, None, False)

@@ -13,6 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from mockserver.cassette import read_cassette
 from mockserver.proxy import Proxy
+from mockserver.proxy.forward import EventSplitter, split_events
 from tests.proxy.conftest import served
 
 ANSWER = gzip.compress(json.dumps({"job_id": "j1", "status": "queued"}).encode())
@@ -108,3 +109,59 @@ def test_a_foreign_host_or_a_cross_site_post_is_refused_at_the_door_and_never_fo
         assert refused.json()["status"] == "ERROR" and refused.json()["message"]
     assert allowed.status_code == 418
     assert [seen["raw_path"] for seen in echo.seen] == [b"/has/proc"]
+
+
+def test_events_are_cut_at_blank_lines_whatever_the_line_ends_and_keep_them() -> None:
+    whole, rest = split_events("event: a\r\ndata: 1\r\n\r\ndata: 2\n\n: keep-alive\r\rdata: par")
+    assert whole == ["event: a\r\ndata: 1\r\n\r\n", "data: 2\n\n", ": keep-alive\r\r"]
+    assert rest == "data: par"
+    assert split_events("") == ([], "")
+
+
+def test_a_crlf_cut_between_its_cr_and_its_lf_is_one_line_end() -> None:
+    splitter = EventSplitter()
+    assert splitter.feed(b"data: a\r") == []
+    assert splitter.feed(b"\ndata: b\r\n\r\n") == ["data: a\r\ndata: b\r\n\r\n"]
+    # A CR last in the stream is a line end of its own.
+    assert splitter.feed(b"data: c\r") == []
+    assert splitter.feed(b"\r", final=True) == ["data: c\r\r"]
+
+
+def test_a_character_cut_between_two_chunks_is_read_whole() -> None:
+    data = 'data: {"result": "caf\u00e9 \u2615"}\n\n'.encode()
+    splitter = EventSplitter()
+    cut = data.index("\u2615".encode()) + 1
+    assert splitter.feed(data[:cut]) == []
+    assert splitter.feed(data[cut:]) == [data.decode()]   # no U+FFFD for either half
+
+
+class Chunked:
+    """An event stream sent in the given chunks, each its own write."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"text/event-stream")]})
+        for chunk in self.chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def test_the_cassette_keeps_each_event_whole_however_the_target_cut_it(tmp_path: Path) -> None:
+    status = 'event: status\r\ndata: {"status": "running", "job_id": "j1"}\r\n\r\n'
+    result = 'event: result\r\ndata: {"result": "\u00e9t\u00e9"}\r\n\r\n'
+    data = (status + result).encode()
+    # Cut between a CR and its LF, and inside a two-byte character.
+    chunks = [data[:len(status) - 1], data[len(status) - 1:data.index("\u00e9".encode()) + 1],
+              data[data.index("\u00e9".encode()) + 1:]]
+    with served(Chunked(chunks)) as server, Proxy(api="praisonai", target=server.url,
+                                                  record=tmp_path / "c.jsonl") as proxy:
+        with httpx.stream("GET", f"{proxy.url}/api/v1/runs/j1/stream") as response:
+            assert b"".join(response.iter_raw()) == b"".join(chunks)
+        proxy.violations()
+    (recorded,) = read_cassette(tmp_path / "c.jsonl").exchanges
+    assert [e.text for e in recorded.events] == [status, result]

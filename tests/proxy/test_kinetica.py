@@ -121,3 +121,23 @@ def test_an_unreachable_target_answers_502_in_the_wrapper(tmp_path: Any) -> None
     recorded = read_cassette(cassette).exchanges
     assert [e.status for e in recorded] == [None, None] and all("could not reach" in (e.error or "")
                                                                 for e in recorded)
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_jobs_polled_by_their_tags_are_followed_each_as_itself(mock_server: MockServer, encoding: str) -> None:
+    with Proxy(api="kinetica", target=mock_server.urls["kinetica"]) as proxy:
+        db = gpudb.GPUdb(host=proxy.url, options=gpudb.GPUdb.Options({"encoding": encoding, "timeout": 10}))
+        request = json.dumps({"proc_name": "nothing", "options": {}})
+        first = ok(db.create_job("/has/proc", "json", b"", request, {"job_tag": "first"}))
+        mock_server.clock.advance(5)
+        assert ok(db.get_job(0, {"job_tag": "first"}))["job_status"] == "DONE"
+        second = ok(db.create_job("/has/proc", "json", b"", request, {"job_tag": "second"}))
+        # Another job, also asked for as job 0: still running, which is no step back for "first".
+        assert ok(db.get_job(-1, {"job_tag": "second"}))["job_status"] == "RUNNING"
+        assert ok(db.get_job(second["job_id"], {}))["job_status"] == "RUNNING"
+        mock_server.clock.advance(5)
+        assert ok(db.get_job(0, {"job_tag": "second"}))["job_status"] == "DONE"
+        assert proxy.violations() == [], [v.to_json() for v in proxy.violations()]
+        jobs = proxy.app.observer.jobs
+        assert (jobs.status(str(first["job_id"])), jobs.status(str(second["job_id"]))) == ("DONE", "DONE")
+        assert jobs.status("0") is None and jobs.status("-1") is None

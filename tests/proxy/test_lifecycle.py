@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract_tests.history import GONE, KINETICA_RUN, PRAISONAI_RUN, REMOVED, Observation, replay
-from mockserver.proxy.forward import split_events
 from mockserver.proxy.lifecycle import Tracker
 
 STATUSES = [*PRAISONAI_RUN.rank, GONE, REMOVED, "unheard-of"]
@@ -55,9 +54,3 @@ def test_a_finished_run_that_goes_back_shows_both_answers_as_evidence() -> None:
     (lost,) = tracker.saw("8", GONE, {"exchange": 7}, "s")
     assert lost.clause == "KIN-SPS-021"
 
-
-def test_events_are_cut_at_blank_lines_whatever_the_line_ends() -> None:
-    whole, rest = split_events("event: a\r\ndata: 1\r\n\r\ndata: 2\n\n: keep-alive\r\rdata: par")
-    assert whole == ["event: a\ndata: 1\n\n", "data: 2\n\n", ": keep-alive\n\n"]
-    assert rest == "data: par"
-    assert split_events("") == ([], "")
