@@ -1,4 +1,5 @@
-"""The proxy's ASGI app: `GET /_mock/violations` answered here, every other request forwarded.
+"""The proxy's ASGI app: `GET /_mock/violations` and its page (`/_mock/inspector`) answered here, every
+other request forwarded.
 
 Each exchange, once its answer has reached the client, is appended to the cassette (when recording)
 and read by the API's observer; each stream event is read as it passes. What the observer finds goes
@@ -32,6 +33,7 @@ from mockserver.guard import ErrorBody, Guard, GuardConfig, HostPolicy
 from mockserver.proxy.findings import Evidence, ViolationLog, evidence_of
 from mockserver.proxy.forward import ErrorAnswer, Forwarder, InFlight
 from mockserver.proxy.observer import Observer
+from mockserver.proxy.page import PAGE, page_file
 
 __all__ = ["PROFILES", "VIOLATIONS_PATH", "ProxyApp", "observer_for", "proxy_apis"]
 
@@ -134,6 +136,9 @@ class ProxyApp:
         if scope["path"] == VIOLATIONS_PATH:
             await self._answer_violations(scope, send)
             return
+        if scope["path"].startswith(PAGE) and scope["method"] in ("GET", "HEAD"):
+            await self._answer_page(scope, send)
+            return
         with self._lock:
             self._busy += 1
         try:
@@ -161,6 +166,15 @@ class ProxyApp:
                     await self._client.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _answer_page(self, scope: Scope, send: Send) -> None:
+        found = page_file(scope["path"])
+        data, media = found if found is not None else (b'{"detail": "the inspector has no such file"}',
+                                                       "application/json")
+        await send({"type": "http.response.start", "status": 200 if found is not None else 404,
+                    "headers": [(b"content-type", media.encode("latin-1")),
+                                (b"content-length", str(len(data)).encode()), (b"cache-control", b"no-cache")]})
+        await send({"type": "http.response.body", "body": data if scope["method"] != "HEAD" else b""})
 
     async def _answer_violations(self, scope: Scope, send: Send) -> None:
         if scope["method"] not in ("GET", "HEAD"):

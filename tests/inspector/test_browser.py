@@ -310,3 +310,21 @@ def test_the_browser_is_refused_by_an_origin_list_without_it(page: Any, caller_o
         assert server.mock.snapshot()["praisonai"]["runs"] == [], "the preflight stopped the request"
         refused = server.mock.snapshot()["cors"]["preflights"]
         assert refused and all(not p["allowed"] for p in refused)
+
+
+def test_the_proxys_page_shows_each_violation_as_it_is_found(page: Any) -> None:
+    from mockserver.proxy import Proxy
+    from tests.proxy.test_latitudes import praisonai_session
+
+    with MockServer(apis=("praisonai",), frozen_clock=True, misbehave=["PRA-STA-009"]) as mock, \
+            Proxy(api="praisonai", target=mock.urls["praisonai"]) as proxy:
+        page.goto(proxy.url + "/_mock/inspector")
+        expect(page.locator("#none")).to_be_visible()
+        expect(page.locator("#api")).to_have_text("praisonai")
+        with httpx.Client(base_url=proxy.url) as client:
+            praisonai_session(client, mock.clock.advance)
+        row = page.locator('#violations tr[data-clause="PRA-STA-009"]').first
+        expect(row).to_be_visible()
+        expect(page.locator("#none")).to_be_hidden()
+        row.locator("summary").first.click()
+        expect(row.locator("pre").first).to_be_visible()

@@ -18,3 +18,21 @@ def test_close_closes_the_forwarding_client_made_without_a_lifespan() -> None:
         app.close()
         assert forwarding.is_closed
         client.close()
+
+
+def test_the_inspector_page_and_its_files_are_served_on_the_proxys_port() -> None:
+    app = ProxyApp("kinetica", "http://127.0.0.1:9")  # nothing listens there: nothing is forwarded
+    client = SyncASGIClient(app, base_url="http://127.0.0.1")
+    try:
+        page = client.get("/_mock/inspector")
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert 'src="inspector/violations.js"' in page.text and 'href="inspector/inspector.css"' in page.text
+        script = client.get("/_mock/inspector/violations.js")
+        assert script.headers["content-type"].startswith("text/javascript") and "/_mock/violations" in script.text
+        assert client.get("/_mock/inspector/inspector.css").headers["content-type"].startswith("text/css")
+        assert client.get("/_mock/inspector/other.js").status_code == 404
+        # Markup never comes from the traffic: the script sets the server's words as text only.
+        assert "innerHTML" not in script.text
+    finally:
+        client.close()
+        app.close()
