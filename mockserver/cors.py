@@ -179,9 +179,10 @@ def _varying_on_origin(send: Send) -> Send:
 
     async def sending(message: Message) -> None:
         if message["type"] == "http.response.start":
-            headers = list(message.get("headers") or [])
-            varies = [i for i, (name, _) in enumerate(headers) if name.lower() == b"vary"]
-            if varies:
+            headers = list(message.get("headers") or ())
+            # ASGI header names are lower case; a Vary is rare, so look for one only once.
+            if any(name == b"vary" for name, _ in headers):
+                varies = [i for i, (name, _) in enumerate(headers) if name == b"vary"]
                 joined = b", ".join([*(headers[i][1] for i in varies), b"Origin"])
                 headers[varies[0]] = (b"vary", joined)
                 for i in reversed(varies[1:]):

@@ -282,19 +282,23 @@ class PraisonAIModel:
         return self.scenario_store.current
 
     def section(self) -> PraisonAIScenario:
+        return self._section_and_limits()[0]
+
+    def limits(self) -> Limits:
+        return self._section_and_limits()[1]
+
+    def _section_and_limits(self) -> tuple[PraisonAIScenario, Limits]:
         # Cached per scenario version: a scenario without the section resolves its default via
-        # the section registry, which is too slow to do for every run of every list.
+        # the section registry, which is too slow to do for every run of every list, and every
+        # operation (a poll too) compares the limits with the schedule's.
         version = self.scenario_store.version
         cached = getattr(self, "_section_cache", None)
         if cached is None or cached[0] != version:
             section = self._scenario().section("praisonai")
             assert isinstance(section, PraisonAIScenario)
-            cached = self._section_cache = (version, section)
-        return cached[1]
-
-    def limits(self) -> Limits:
-        s = self.section()
-        return Limits(s.max_concurrent, s.queue_limit, s.default_timeout)
+            limits = Limits(section.max_concurrent, section.queue_limit, section.default_timeout)
+            cached = self._section_cache = (version, section, limits)
+        return cached[1], cached[2]
 
     # -- commands -------------------------------------------------------------------------------
     def submit(self, request: SubmitRequest) -> tuple[RunView, bool]:
