@@ -67,6 +67,7 @@ class Variation:
         self._lock = threading.Lock()
         self.latitudes = {lat.id: lat for lat in latitudes}
         self._choices: dict[str, str] = {}
+        self._ids: frozenset[str] = frozenset()
         self.states: dict[str, dict[str, Any]] = {}
         self.set(choices or {})
 
@@ -77,8 +78,8 @@ class Variation:
 
     @property
     def ids(self) -> frozenset[str]:
-        """`ID=CHOICE` keys, which the variations' rewrites are registered under."""
-        return frozenset(f"{k}={v}" for k, v in self._choices.items())
+        """`ID=CHOICE` keys, which the variations' rewrites are registered under (asked on every request)."""
+        return self._ids
 
     def state(self, key: str) -> dict[str, Any]:
         """What the rewrite `key` remembers between requests (the misbehaviour middleware asks)."""
@@ -105,6 +106,7 @@ class Variation:
         kept = self.check(choices)
         with self._lock:
             self._choices = kept
+            self._ids = frozenset(f"{k}={v}" for k, v in kept.items())
             self.states.clear()
 
     def clear(self) -> None:
