@@ -613,9 +613,8 @@ def test_a_request_happens_and_is_recorded_when_its_body_is_whole(tmp_path: Path
         again.close()
 
 
-def test_a_logged_request_that_raises_when_restored_is_a_state_error(tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    from mockserver.praisonai.models import PraisonAIModel
+def _one_submit_logged(tmp_path: Path) -> Path:
+    """A state file whose log holds one PraisonAI submit (202), the mock that wrote it closed."""
     from mockserver.runtime import Mock
     from tests.asgi import SyncASGIClient
 
@@ -625,6 +624,15 @@ def test_a_logged_request_that_raises_when_restored_is_a_state_error(tmp_path: P
     assert client.post("/api/v1/runs", json={"prompt": "p"}).status_code == 202
     client.close()
     mock.close()
+    return path
+
+
+def test_a_logged_request_that_raises_when_restored_is_a_state_error(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.praisonai.models import PraisonAIModel
+    from mockserver.runtime import Mock
+
+    path = _one_submit_logged(tmp_path)
 
     def broken(self: PraisonAIModel, request: Any) -> Any:
         raise RuntimeError("this mock no longer takes it")
@@ -670,14 +678,8 @@ def test_a_logged_request_answered_otherwise_when_restored_is_a_state_error(tmp_
                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from mockserver.praisonai.models import PraisonAIModel, QueueFull
     from mockserver.runtime import Mock
-    from tests.asgi import SyncASGIClient
 
-    path = tmp_path / "s.sqlite"
-    mock = Mock(["praisonai"], state=path, frozen_clock=True)
-    client = SyncASGIClient(mock.asgi("praisonai"), base_url="http://127.0.0.1:8005")
-    assert client.post("/api/v1/runs", json={"prompt": "p"}).status_code == 202
-    client.close()
-    mock.close()
+    path = _one_submit_logged(tmp_path)
 
     def full(self: PraisonAIModel, request: Any) -> Any:
         raise QueueFull(0)   # handled: the app answers 503, raising nothing

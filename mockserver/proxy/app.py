@@ -243,25 +243,13 @@ class ProxyApp:
     def settle(self, timeout: float = 5.0) -> bool:
         """Wait until no exchange is under way and every check is done; False if some are still
         pending after `timeout` seconds (an event stream still open, say)."""
-        deadline = time.monotonic() + timeout
         with self._idle:
-            while self._busy:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
+            return self._idle.wait_for(lambda: not self._busy, timeout)
 
     def checked(self, timeout: float = 5.0) -> bool:
         """Wait until every exchange that has ended is checked (those still under way are not waited for)."""
-        deadline = time.monotonic() + timeout
         with self._idle:
-            while self._queued:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(left)
-        return True
+            return self._idle.wait_for(lambda: not self._queued, timeout)
 
     def summary(self) -> dict[str, Any]:
         items = self.violations.all()
