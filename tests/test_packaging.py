@@ -84,6 +84,7 @@ def test_the_wheel_carries_schemas_and_fixtures(wheel: Path) -> None:
     assert "mockserver/spec/loader.py" in names and "contract_tests/__init__.py" in names
     # The inspector page is package data: served from the installed package, no build step.
     assert {f"mockserver/inspector/{name}" for name in ("index.html", "inspector.js", "inspector.css")} <= names
+    assert {f"mockserver/proxy/inspector/{name}" for name in ("violations.html", "violations.js")} <= names
 
 
 def test_the_base_install_gives_the_mock_the_cli_and_the_fixtures(wheel: Path, make_venv: Callable[..., Path],
