@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 
 import httpx
 import pytest
@@ -242,3 +243,41 @@ def test_slow_headers_and_slow_bodies_are_cut_off(parser: str, monkeypatch: pyte
         assert answer.startswith(b"HTTP/1.1 408") and b"detail" in answer
         with httpx.Client(base_url=server.url, timeout=5) as client:
             assert client.get("/api/v1/runs").json()["total"] == 0
+
+
+def _read_answer(sock: socket.socket) -> bytes:
+    """One whole HTTP/1.1 answer with a Content-Length (b"" if the connection was closed)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length"))
+    while len(body) < length:
+        body += sock.recv(4096)
+    return head + b"\r\n\r\n" + body
+
+
+@pytest.mark.parametrize("parser", ["fastest", "h11"])
+def test_the_header_deadline_counts_from_each_requests_first_byte_not_from_the_idle_time_before(
+        parser: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if parser == "h11":
+        monkeypatch.setattr(slow_clients, "_FAST", None)
+    request = b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    with MockServer(apis=["praisonai"], header_timeout=0.3) as server:
+        url = httpx.URL(server.url)
+        with socket.create_connection((url.host, url.port), timeout=5) as kept:
+            kept.sendall(request)
+            assert _read_answer(kept).startswith(b"HTTP/1.1 200")
+            # Idle between requests longer than the header deadline (real time is the point here;
+            # uvicorn's keep-alive allows 5 s): the next request is still answered.
+            time.sleep(0.6)
+            kept.sendall(request)
+            assert _read_answer(kept).startswith(b"HTTP/1.1 200")
+            started = time.monotonic()
+            kept.sendall(b"GET /health HTTP/1.1\r\nHo")  # and nothing more
+            assert kept.recv(1024) == b""  # closed by the mock, once this request's headers are overdue
+            assert 0.25 < time.monotonic() - started < 3
