@@ -205,6 +205,11 @@ class FaultRules:
         self._hung: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]] = {}
         self._stopping = False  # set once the server shuts down: no request may start hanging after
 
+    @property
+    def active(self) -> bool:
+        """Whether any rule is in force (asked on every request: no lock, the tuple is replaced whole)."""
+        return bool(self._rules)
+
     def add(self, rule: FaultRule | Mapping[str, Any]) -> str:
         if not isinstance(rule, FaultRule):
             rule = FaultRule.from_dict(rule)
@@ -327,7 +332,7 @@ class FaultMiddleware:
         self.clock = clock  # for pauses on the mock's clock (`until`, `virtual_seconds`)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.rules._rules:
+        if scope["type"] != "http" or not self.rules.active:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]

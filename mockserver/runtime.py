@@ -335,6 +335,7 @@ class Mock:
         if self.durable is not None:
             # Innermost: what the model was asked, after every rewrite, is what replays the same.
             served = Recorder(served, self.durable, api=api, model=part.model, clock=self.clock)
+        bare = served
         if api in self.latitude_sets:
             # Innermost: a latitude choice is part of the implementation, which misbehaviour then breaks.
             served = MisbehaviourMiddleware(served, self.variation, api=api,
@@ -344,7 +345,7 @@ class Mock:
             served = MisbehaviourMiddleware(served, self.misbehaviour, api=api, breakers=self.breakers[api],
                                             control=self.control)
         served = FaultMiddleware(served, self.faults, api=api, clock=self.clock)
-        app: ASGIApp = ControlRouter(self.control, served)
+        app: ASGIApp = ControlRouter(self.control, served, bypass=bare, idle=self._quiet)
         if api in self.openapi:
             app = OpenApiRoute(app, self.specs[api].openapi_path, self.openapi[api])
         app = JournalMiddleware(app, self.journal, api=api)
@@ -359,6 +360,10 @@ class Mock:
                     unauthorized=part.reject or json_detail_rejection,
                     journal=self.journal, api=api)
         return expose_transport(app)
+
+    def _quiet(self) -> bool:
+        """No fault rule, clause breaker or latitude choice is on: those layers would only pass on."""
+        return not self.faults.active and not self.misbehaviour.ids and not self.variation.ids
 
     # -- whole-mock operations --------------------------------------------------------------------
     def reset(self) -> None:
@@ -496,16 +501,26 @@ class Mock:
 
 
 class ControlRouter:
-    """Send `/_mock/...` to the control plane and everything else (and lifespan) to the API's stack."""
+    """Send `/_mock/...` to the control plane and everything else (and lifespan) to the API's stack;
+    while `idle()` says that stack's switchable layers (faults, misbehaviour, latitude choices) are
+    all off, an HTTP request goes straight to `bypass`, the app below them: each layer would only pass
+    it on, a coroutine apiece on every poll."""
 
-    def __init__(self, control: ASGIApp, api: ASGIApp) -> None:
+    def __init__(self, control: ASGIApp, api: ASGIApp, *, bypass: ASGIApp | None = None,
+                 idle: Callable[[], bool] | None = None) -> None:
         self.control = control
         self.api = api
+        self.bypass = bypass if bypass is not None and idle is not None else api
+        self.idle = idle if bypass is not None and idle is not None else (lambda: False)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and is_control_path(scope["path"]):
-            await self.control(scope, receive, send)
-            return
+        if scope["type"] == "http":
+            if is_control_path(scope["path"]):
+                await self.control(scope, receive, send)
+                return
+            if self.idle():
+                await self.bypass(scope, receive, send)
+                return
         await self.api(scope, receive, send)
 
 
