@@ -42,6 +42,12 @@ class Pin:
     def __init__(self, clock: Clock, instant: float) -> None:
         self.clock, self.instant, self.active = clock, instant, True
 
+    def retake(self) -> None:
+        """Pin the operation to the clock's instant now (where it really begins, say)."""
+        self.active = False   # so that `now()` reads the clock, not this pin
+        self.instant = self.clock.now()
+        self.active = True
+
 
 # A context variable, so it reaches the tasks an operation starts; those see it inactive once the
 # operation has answered (a stream keeps following the clock).

@@ -427,9 +427,7 @@ class Recorder:
             if message["type"] == "http.request":
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False) and pin.active:  # the operation comes next
-                    pin.active = False
-                    pin.instant = self.clock.now()  # the clock's own now, not the pin's
-                    pin.active = True
+                    pin.retake()
                     version, counters = self._version(), self.durable.positions()
             return message
 

@@ -21,6 +21,7 @@ restoring); the ids stay past it. Otherwise the log grows with the operations th
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -116,14 +117,12 @@ class StateFile:
         app_id = db.execute("PRAGMA application_id").fetchone()[0]
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if app_id == 0 and not tables:  # a new (or empty) file: make it ours
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                db.execute(statement)
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            db.execute("INSERT INTO meta VALUES ('format', ?), ('format_version', ?)",
-                       (json.dumps(FORMAT), json.dumps(FORMAT_VERSION)))
-            db.execute("COMMIT")
+            with self._transaction():
+                for statement in _SCHEMA:
+                    db.execute(statement)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute("INSERT INTO meta VALUES ('format', ?), ('format_version', ?)",
+                           (json.dumps(FORMAT), json.dumps(FORMAT_VERSION)))
         elif app_id != APPLICATION_ID or not {"meta", "log"} <= tables:
             raise StateError(self.path, "is another program's SQLite database, not a mock state file")
         db.execute("PRAGMA journal_mode = WAL")
@@ -134,6 +133,17 @@ class StateFile:
         verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
         if verdict != "ok":
             raise StateError(self.path, f"is damaged ({verdict})")
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One write transaction: committed whole, or rolled back if anything in it fails."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     def close(self) -> None:
         """Close the database and let another mock open the file; a second call does nothing."""
@@ -166,23 +176,14 @@ class StateFile:
         rows = [(e.at, e.kind, e.api, json.dumps(dict(e.ids)), json.dumps(e.data), e.body)
                 for e in ([before] if before is not None else [])]
         rows.append((at, kind, api, json.dumps(dict(ids)), json.dumps(data), body))
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany("INSERT INTO log (at, kind, api, ids, data, body) VALUES (?, ?, ?, ?, ?, ?)",
-                                     rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        with self._lock, self._transaction():
+            self._db.executemany("INSERT INTO log (at, kind, api, ids, data, body) VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     def clear_log(self, ids: Mapping[str, int]) -> None:
         """After a reset: no entry needs restoring any more; the ids handed out stay handed out."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._lock, self._transaction():
             self._db.execute("DELETE FROM log")
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('ids', ?)", (json.dumps(dict(ids)),))
-            self._db.execute("COMMIT")
 
     def entries(self) -> Iterator[Entry]:
         """The log in order, read as it goes (a long log is not held in memory at once)."""
