@@ -141,9 +141,6 @@ class Cassette:
     def __iter__(self) -> Iterator[RecordedExchange]:
         return iter(self.exchanges)
 
-    def for_api(self, api: str) -> list[RecordedExchange]:
-        return [e for e in self.exchanges if e.api == api]
-
 
 class CassetteWriter:
     """Appends exchanges to a file, one line each, flushed as they end (thread-safe)."""

@@ -333,7 +333,7 @@ class Mock:
         part = self.parts[api]
         served: ASGIApp = part.app
         if self.durable is not None:
-            # Innermost: what the model was asked, after every rewrite, is what replays the same.
+            # Innermost: what the model was asked, after every rewrite, is what restores the same.
             served = Recorder(served, self.durable, api=api, model=part.model, clock=self.clock)
         bare = served
         if api in self.latitude_sets:
