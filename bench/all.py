@@ -1,6 +1,6 @@
 """Every figure of issues 12 and 14 side by side, in one run.
 
-    python bench/all.py [--runs 100000] [--samples 1000] [--memory-runs 10000] [--seconds 5] [--rounds 2]
+    python bench/all.py [--runs 100000] [--samples 1000] [--memory-runs 10000] [--seconds 5] [--rounds 3]
                         [--proxy-samples 2000]
 
 1. flat cost: p50 per operation with 10 and with `--runs` stored runs (bench/flat_cost.py);
@@ -31,7 +31,7 @@ def main() -> None:
     parser.add_argument("--memory-runs", type=int, default=10_000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--proxy-samples", type=int, default=2000)
     args = parser.parse_args()
     began = time.perf_counter()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -137,12 +137,15 @@ class CorsMiddleware:
         self.api = api
         self.clock_now = clock_now
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not any(name == b"origin" for name, _ in scope["headers"]):
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        if scope["type"] == "http" and not _has_origin(scope["headers"]):
             # Not a cross-origin request: all Starlette's layer would do is say that the answer varies
-            # with Origin, after parsing every header; on the hot path of every poll, done here.
-            await self.app(scope, receive, _varying_on_origin(send))
-            return
+            # with Origin, after parsing every header; on the hot path of every poll, done here, and
+            # the app's own coroutine handed back (no frame of ours on the way).
+            return self.app(scope, receive, _varying_on_origin(send))
+        return self._cross_origin(scope, receive, send)
+
+    async def _cross_origin(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "OPTIONS":
             await self.inner(scope, receive, send)
             return
@@ -174,10 +177,17 @@ class CorsMiddleware:
         })
 
 
+def _has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
+    for name, _ in headers:  # noqa: SIM110 (a loop, not any(): no generator on every request)
+        if name == b"origin":
+            return True
+    return False
+
+
 def _varying_on_origin(send: Send) -> Send:
     """`Vary: Origin` added to the answer, joined to any Vary it has, as Starlette's layer does."""
 
-    async def sending(message: Message) -> None:
+    def sending(message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers") or ())
             # ASGI header names are lower case; a Vary is rare, so look for one only once.
@@ -190,6 +200,6 @@ def _varying_on_origin(send: Send) -> Send:
             else:
                 headers.append((b"vary", b"Origin"))
             message = {**message, "headers": headers}
-        await send(message)
+        return send(message)  # the server's own coroutine, awaited by the app: no frame of ours
 
     return sending

@@ -40,7 +40,7 @@ from mockserver.cassette import redact_query
 from mockserver.clock import Clock
 from mockserver.journal import is_secret_header
 from mockserver.json_ready import json_ready
-from mockserver.read_ahead import body_read_ahead
+from mockserver.read_ahead import ReadAhead
 from mockserver.scenario import Scenario, ScenarioStore
 from mockserver.state import Entry, StateError, StateFile
 
@@ -389,7 +389,7 @@ async def perform_request(app: ASGIApp, data: Mapping[str, Any], body: bytes) ->
             answered = int(message["status"])
 
     try:
-        await app(scope, body_read_ahead(body, gone), send)
+        await app(scope, ReadAhead(body, gone), send)
     except Exception:
         if data.get("raised") or (answered is not None and answered == recorded):
             return

@@ -13,10 +13,11 @@ move notifications, not polling. The middleware wraps an API's app only, never t
 (see mockserver.runtime), so a rule can always be removed.
 
 Breaking a connection needs the server's transport, which ASGI does not expose. Under uvicorn the
-`send` callable handed to the app is a method of the request cycle that holds it; `expose_transport`
-(the outermost layer of the composition) records it in the scope before other middleware wraps
-`send`. Where there is no transport (in-process `httpx.ASGITransport`), the fault raises
-`FaultConnectionBroken`, which that transport re-raises to the caller as its own error.
+`send` callable handed to the app is a method of the request cycle that holds it; `note_transport`
+records it in the scope before other middleware wraps `send` (the guard, outermost, calls it;
+`expose_transport` does it as a layer of its own, for a stack without a guard). Where there is no
+transport (in-process `httpx.ASGITransport`), the fault raises `FaultConnectionBroken`, which that
+transport re-raises to the caller as its own error.
 """
 
 from __future__ import annotations
@@ -309,15 +310,20 @@ def _settle(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
+def note_transport(scope: Scope, send: Send) -> None:
+    """Remember uvicorn's transport for this request, for faults that break it: called with the
+    server's own `send`, before any middleware wraps it."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is not None:
+        scope[TRANSPORT_KEY] = transport
+
+
 def expose_transport(app: ASGIApp) -> ASGIApp:
-    """Outermost layer: remember uvicorn's transport for this request, for faults that break it."""
+    """`note_transport` as the outermost layer of a stack that has no guard."""
 
     async def layer(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            cycle = getattr(send, "__self__", None)
-            transport = getattr(cycle, "transport", None)
-            if transport is not None:
-                scope[TRANSPORT_KEY] = transport
+            note_transport(scope, send)
         await app(scope, receive, send)
 
     return layer

@@ -17,7 +17,8 @@ In order, for each HTTP request (control plane and API alike):
 
 A refusal is 4xx in the format of the API the port serves (or the control plane's), carries the
 CORS headers an allowed page needs to read it, and is recorded in the journal. It never echoes the
-input. Header read timeouts live below ASGI, in `mockserver.slow_clients`.
+input. Header read timeouts live below ASGI, in `mockserver.slow_clients`. Being outermost, the guard
+also notes the request's transport for the layers below (`mockserver.faults.note_transport`).
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.auth import AuthConfig
 from mockserver.cors import CorsPolicy
-from mockserver.faults import TRANSPORT_KEY
+from mockserver.faults import TRANSPORT_KEY, note_transport
 from mockserver.journal import Journal
-from mockserver.read_ahead import body_read_ahead
+from mockserver.read_ahead import ReadAhead
 
 __all__ = ["DEFAULT_BODY_TIMEOUT_S", "DEFAULT_MAX_BODY_BYTES", "ErrorBody", "Guard", "GuardConfig",
            "HostPolicy", "control_error_body", "unencodable_text"]
@@ -219,28 +220,27 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        note_transport(scope, send)
         wanted: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
             if name in _CHECKED_HEADERS and name not in wanted:
                 wanted[name] = value
+        body: bytes | None = b""
         try:
-            if not self._admit(scope, wanted) or (b"content-length" not in wanted
-                                                  and b"transfer-encoding" not in wanted):
-                # A CORS preflight (the CORS layer answers it), or a request without a body
-                # (RFC 9112 6.3: neither header frames one): nothing to read ahead.
-                await self.app(scope, receive, send)
-                return
-            body = await self._read_body(receive, wanted.get(b"content-length"))
-            if body and _is_json(wanted.get(b"content-type")):
-                why = unencodable_text(body)
-                if why is not None:
-                    raise _Refused(400, why)
+            # Nothing to read for a CORS preflight (the CORS layer answers it), nor for a request
+            # without a body (RFC 9112 6.3: neither header frames one).
+            if self._admit(scope, wanted) and (b"content-length" in wanted or b"transfer-encoding" in wanted):
+                body = await self._read_body(receive, wanted.get(b"content-length"))
+                if body and _is_json(wanted.get(b"content-type")):
+                    why = unencodable_text(body)
+                    if why is not None:
+                        raise _Refused(400, why)
         except _Refused as refused:
             await self._refuse(scope, send, wanted, refused)
             return
         if body is None:  # the client went away: nothing acts on half a request
             return
-        await self.app(scope, body_read_ahead(body, receive), send)
+        await self.app(scope, ReadAhead(body, receive), send)
 
     # -- the checks -------------------------------------------------------------------------------
     def _admit(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:

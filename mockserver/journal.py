@@ -15,12 +15,13 @@ import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.control import is_control_path
+from mockserver.read_ahead import ReadAhead
 
 # Headers whose values are credentials: shown as REDACTED in every listing (the raw bytes stay in
 # memory only). Any header naming an API key or token counts too.
@@ -198,8 +199,14 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         recording = _Recording(journal, journal._begin(self.api, scope), receive, send)
+        if type(receive) is ReadAhead:
+            # Behind the guard the body was read ahead, and the `receive` holds it: noted here,
+            # the app's `receive` left as it is.
+            recording.note_body(receive.body)
+        else:
+            receive = recording.receive
         try:
-            await self.app(scope, recording.receive, recording.send)
+            await self.app(scope, receive, recording.send)
         finally:
             if not recording.recorded:
                 recording.finish()
@@ -236,18 +243,21 @@ class _Recording:
             entry.response_body = joined[-limit:] if self.streaming else joined[:limit]
         self.journal._record(entry)
 
+    def note_body(self, body: bytes) -> None:
+        if body:
+            entry = self.entry
+            if entry.body_size < self.journal.max_body:
+                self.chunks.append(body)
+            entry.body_size += len(body)
+
     async def receive(self) -> Message:
         message = await self._receive()
         if message["type"] == "http.request":
-            body = message.get("body", b"")
-            if body:
-                entry = self.entry
-                if entry.body_size < self.journal.max_body:
-                    self.chunks.append(body)
-                entry.body_size += len(body)
+            self.note_body(message.get("body", b""))
         return message
 
-    async def send(self, message: Message) -> None:
+    def send(self, message: Message) -> Awaitable[None]:
+        # Not a coroutine: the server's own `send` is what the app awaits (one frame fewer per message).
         kind = message["type"]
         entry = self.entry
         if kind == "http.response.start":
@@ -272,4 +282,4 @@ class _Recording:
                 # Recorded before the last byte goes out: a client that has its answer finds the
                 # request in the journal.
                 self.finish()
-        await self._send(message)
+        return self._send(message)

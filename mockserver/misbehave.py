@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.read_ahead import body_read_ahead, read_body
+from mockserver.read_ahead import ReadAhead, read_body
 
 
 class Misbehaviour:
@@ -218,7 +218,7 @@ class MisbehaviourMiddleware:
             ex.control = lambda method, path, payload: _call(control, scope, method, path, payload)
         active = [b for b in self.breakers if b.clause in ids and b.applies(ex)]
         if not active:
-            await self.app(scope, body_read_ahead(body, receive), send)
+            await self.app(scope, ReadAhead(body, receive), send)
             return
         for b in active:
             if b.before is not None:
@@ -271,7 +271,7 @@ class MisbehaviourMiddleware:
                 await send(_start(ex, streaming=False))
                 await send({"type": "http.response.body", "body": ex.response_body, "more_body": False})
 
-        await self.app(scope, body_read_ahead(ex.body, receive), capture)
+        await self.app(scope, ReadAhead(ex.body, receive), capture)
 
 
 # -- hooks every API's breakers use ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from mockserver.clock import Clock
 from mockserver.journal import Journal, JournalMiddleware
+from mockserver.read_ahead import ReadAhead
 
 T0 = 1_700_000_000.0
 
@@ -168,3 +169,28 @@ def test_the_answer_is_kept_raw_head_first_and_an_event_streams_tail() -> None:
     assert echo.response_body == b'{"size":40}'
     assert events.response_body.endswith(b"event: end\n\n") and len(events.response_body) == 16
     assert events.response_bytes > 16
+
+
+def test_a_body_read_ahead_is_recorded_and_the_app_gets_that_same_receive() -> None:
+    # Behind the guard, the body arrives as a ReadAhead: the journal notes it without wrapping receive.
+    journal = Journal(clock_now=lambda: T0)
+    seen = []
+
+    async def app(scope, receive, send) -> None:
+        seen.append(receive)
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def server_receive():
+        return {"type": "http.disconnect"}
+
+    async def sent(message) -> None:
+        pass
+
+    ahead = ReadAhead(b'{"run_id": "7"}', server_receive)
+    scope = {"type": "http", "method": "POST", "path": "/show/proc/status", "query_string": b"",
+             "headers": [(b"content-type", b"application/json")]}
+    asyncio.run(JournalMiddleware(app, journal, api="kinetica")(scope, ahead, sent))
+    assert seen == [ahead] and not ahead.delivered
+    [entry] = journal.entries()
+    assert entry["body"] == '{"run_id": "7"}' and entry["body_size"] == 15 and entry["status"] == 200

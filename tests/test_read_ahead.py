@@ -1,4 +1,4 @@
-"""body_read_ahead (mockserver/read_ahead.py): the body read ahead, then the server's own messages."""
+"""ReadAhead (mockserver/read_ahead.py): the body read ahead, then the server's own messages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 from starlette.types import Message
 
-from mockserver.read_ahead import body_read_ahead, read_body
+from mockserver.read_ahead import ReadAhead, read_body
 
 
 def test_the_body_comes_once_then_the_servers_messages() -> None:
@@ -16,7 +16,7 @@ def test_the_body_comes_once_then_the_servers_messages() -> None:
         return later.pop(0)
 
     async def drain() -> list[Message]:
-        receive = body_read_ahead(b'{"a": 1}', server_receive)
+        receive = ReadAhead(b'{"a": 1}', server_receive)
         return [await receive(), await receive()]
 
     first, second = asyncio.run(drain())
@@ -35,3 +35,22 @@ def test_a_body_is_read_whole_across_messages_and_up_to_a_disconnect() -> None:
     cut = [{"type": "http.request", "body": b"ab", "more_body": True}, {"type": "http.disconnect"}]
     assert asyncio.run(read_body(receive_of(whole))) == b"abc"
     assert asyncio.run(read_body(receive_of(cut))) == b"ab"
+
+
+def test_a_taken_body_is_not_delivered_again_and_read_body_takes_it_without_awaiting() -> None:
+    awaited: list[str] = []
+
+    async def server_receive() -> Message:
+        awaited.append("server")
+        return {"type": "http.disconnect"}
+
+    async def take_then_receive() -> tuple[bytes, bytes, Message]:
+        receive = ReadAhead(b"abc", server_receive)
+        first, again = receive.take(), receive.take()
+        return first, again, await receive()
+
+    first, again, after = asyncio.run(take_then_receive())
+    assert (first, again, after) == (b"abc", b"", {"type": "http.disconnect"})
+    ahead = ReadAhead(b"xyz", server_receive)
+    assert asyncio.run(read_body(ahead)) == b"xyz" and ahead.delivered
+    assert awaited == ["server"]  # only the receive after the taken body reached the server

@@ -19,6 +19,7 @@ from mockserver.kinetica import wire
 from mockserver.kinetica.errors import KineticaError
 from mockserver.kinetica.models import KineticaModel
 from mockserver.kinetica.records import KineticaRecords, status_record
+from mockserver.read_ahead import ReadAhead
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -103,7 +104,9 @@ class KineticaApp:
                 f"request body is larger than this mock's limit of {self.max_body_bytes} bytes",
                 encoding), encoding)
             return
-        status, payload = self.handle(endpoint, body, encoding, public_url=_public_url(scope, host))
+        # Only the system properties name an address; every other answer is found without it.
+        public_url = _public_url(scope, host) if endpoint == "/show/system/properties" else None
+        status, payload = self.handle(endpoint, body, encoding, public_url=public_url)
         await _respond(send, status, payload, encoding)
 
     def route(self, path: str) -> str | None:
@@ -173,6 +176,7 @@ def error_body(scope: Scope, message: str) -> tuple[bytes, bytes]:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+_CONTENT_TYPES = {encoding: (b"content-type", media.encode("ascii")) for encoding, media in wire.MEDIA_TYPES.items()}
 _GONE = b"<gone>"  # a sentinel by identity: the client disconnected before its body was whole
 
 
@@ -185,6 +189,9 @@ async def _read_body(receive: Receive, content_length: bytes | None, limit: int)
                 return None
         except ValueError:
             pass
+    if type(receive) is ReadAhead and not receive.delivered:  # read whole already, by the guard
+        body = receive.take()
+        return None if len(body) > limit else body
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -204,10 +211,7 @@ async def _read_body(receive: Receive, content_length: bytes | None, limit: int)
 async def _respond(send: Send, status: int, payload: bytes, encoding: str,
                    extra: list[tuple[bytes, bytes]] | None = None) -> None:
     await send({"type": "http.response.start", "status": status, "headers": [
-        (b"content-type", wire.MEDIA_TYPES[encoding].encode("ascii")),
-        (b"content-length", str(len(payload)).encode("ascii")),
-        *(extra or ()),
-    ]})
+        _CONTENT_TYPES[encoding], (b"content-length", b"%d" % len(payload)), *(extra or ())]})
     await send({"type": "http.response.body", "body": payload})
 
 

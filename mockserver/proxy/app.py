@@ -28,7 +28,6 @@ from starlette.types import Receive, Scope, Send
 from mockserver import registry
 from mockserver.cassette import CassetteWriter, RecordedExchange, StreamEvent
 from mockserver.control import CONTROL_PREFIX
-from mockserver.faults import expose_transport
 from mockserver.guard import ErrorBody, Guard, GuardConfig, HostPolicy
 from mockserver.proxy.findings import Evidence, ViolationLog, evidence_of
 from mockserver.proxy.forward import ErrorAnswer, Forwarder, InFlight
@@ -121,8 +120,8 @@ class ProxyApp:
         self._queue: queue.SimpleQueue[tuple[int, RecordedExchange, str | None] | None] = queue.SimpleQueue()
         self._checker = threading.Thread(target=self._check, name=f"proxy-checks:{api}", daemon=True)
         self._checker.start()
-        self._door = expose_transport(Guard(self._serve, GuardConfig(hosts=HostPolicy.from_names(allowed_hosts)),
-                                            error_body=door_error(self.observer)))
+        self._door = Guard(self._serve, GuardConfig(hosts=HostPolicy.from_names(allowed_hosts)),
+                           error_body=door_error(self.observer))
 
     # -- ASGI ---------------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
