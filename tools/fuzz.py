@@ -164,6 +164,8 @@ def format_problem(probe: Probe, answer: Answer, profile: str) -> str | None:
         return None
     if profile == "impl" and path == "/stats" and answer.status == 500:
         return None  # documented: praisonai 4.7.19's /stats is a text 500
+    if profile == "docs" and path == "/api/v1/runs" and answer.status == 409:
+        return _json_with(answer, "job_id")  # submit-run.mdx:161-167: an idempotency key's run, no detail
     return _json_with(answer, "detail")
 
 

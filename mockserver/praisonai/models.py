@@ -424,8 +424,10 @@ class PraisonAIModel:
                 matching = [r for r in runs if r.session_id == session_id]
                 chosen, total = matching[offset:offset + page_size], len(matching)
             else:
-                chosen = builtins.list(itertools.islice(runs, offset, offset + page_size))
-                total = self._count(status) if status else len(self._by_id)
+                stored = len(self._by_id)  # islice takes no offset past sys.maxsize, and none is needed
+                chosen = [] if offset >= stored else builtins.list(
+                    itertools.islice(runs, offset, min(offset + page_size, stored)))
+                total = self._count(status) if status else stored
             return [self._view(r, now) for r in chosen], total
 
     def views(self) -> builtins.list[RunView]:

@@ -28,6 +28,11 @@ def test_the_checks_can_fail() -> None:
     assert format_problem(praisonai, Answer(400, {"content-type": "text/html"}, b"<h1>no</h1>"), "impl")
     assert format_problem(Probe("praisonai", "t", "GET", "/stats"), Answer(500, {}, b"Internal"), "impl") is None
     assert format_problem(Probe("praisonai", "t", "GET", "/stats"), Answer(500, {}, b"Internal"), "docs")
+    # The pages' 409 for a reused idempotency key is {job_id, status, message}, under docs only.
+    reused = Answer(409, {"content-type": "application/json"}, b'{"job_id": "run_1", "status": "queued"}')
+    assert format_problem(praisonai, reused, "docs") is None
+    assert format_problem(praisonai, reused, "impl")
+    assert format_problem(praisonai, Answer(409, {"content-type": "application/json"}, b"{}"), "docs")
     answer = parse_answer(b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 2\r\n\r\n{}")
     assert answer is not None and answer.status == 413 and answer.body == b"{}"
     assert parse_answer(b"") is None
