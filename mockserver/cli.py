@@ -215,7 +215,7 @@ def _proxy(args: argparse.Namespace) -> int:
     if args.record is not None:
         print(f"recording to {args.record}", flush=True)
     server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", access_log=False,
-                                           timeout_graceful_shutdown=3))
+                                           interface="asgi3", timeout_graceful_shutdown=3))
     stopped: list[int] = []
     # uvicorn stops on SIGINT/SIGTERM and then raises the signal again for the handler it found:
     # this one, so that stopping is a normal end and the report still gets written.

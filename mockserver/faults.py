@@ -14,9 +14,8 @@ move notifications, not polling. The middleware wraps an API's app only, never t
 
 Breaking a connection needs the server's transport, which ASGI does not expose. Under uvicorn the
 `send` callable handed to the app is a method of the request cycle that holds it; `note_transport`
-records it in the scope before other middleware wraps `send` (the guard, outermost, calls it;
-`expose_transport` does it as a layer of its own, for a stack without a guard). Where there is no
-transport (in-process `httpx.ASGITransport`), the fault raises `FaultConnectionBroken`, which that
+records it in the scope before other middleware wraps `send` (the guard, outermost, calls it). Where
+there is no transport (in-process `httpx.ASGITransport`), the fault raises `FaultConnectionBroken`, which that
 transport re-raises to the caller as its own error.
 """
 
@@ -317,16 +316,6 @@ def note_transport(scope: Scope, send: Send) -> None:
     if transport is not None:
         scope[TRANSPORT_KEY] = transport
 
-
-def expose_transport(app: ASGIApp) -> ASGIApp:
-    """`note_transport` as the outermost layer of a stack that has no guard."""
-
-    async def layer(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            note_transport(scope, send)
-        await app(scope, receive, send)
-
-    return layer
 
 
 class FaultMiddleware:

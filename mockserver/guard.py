@@ -226,10 +226,12 @@ class Guard:
             if name in _CHECKED_HEADERS and name not in wanted:
                 wanted[name] = value
         body: bytes | None = b""
+        read = False
         try:
             # Nothing to read for a CORS preflight (the CORS layer answers it), nor for a request
             # without a body (RFC 9112 6.3: neither header frames one).
             if self._admit(scope, wanted) and (b"content-length" in wanted or b"transfer-encoding" in wanted):
+                read = True
                 body = await self._read_body(receive, wanted.get(b"content-length"))
                 if body and _is_json(wanted.get(b"content-type")):
                     why = unencodable_text(body)
@@ -240,7 +242,8 @@ class Guard:
             return
         if body is None:  # the client went away: nothing acts on half a request
             return
-        await self.app(scope, ReadAhead(body, receive), send)
+        # A ReadAhead either way: the journal then knows the body without wrapping `receive`.
+        await self.app(scope, ReadAhead(body, receive, delivered=not read), send)
 
     # -- the checks -------------------------------------------------------------------------------
     def _admit(self, scope: Scope, headers: dict[bytes, bytes]) -> bool:

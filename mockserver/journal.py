@@ -214,7 +214,7 @@ class JournalMiddleware:
 
 class _Recording:
     """One request on its way through: what it sent and what came back, kept as raw bytes (one
-    object per request, its methods the app's `receive` and `send`)."""
+    object per request, its methods the app's `send`, and its `receive` when no body was read ahead)."""
 
     __slots__ = ("_receive", "_send", "answer", "answer_size", "chunks", "entry", "journal", "recorded",
                  "started", "streaming")

@@ -1,28 +1,28 @@
 """Reading a request body ahead of the app, and the `receive` that hands it the body so read.
 
-Middlewares that must see the whole body before the app does (the guard, misbehaviour hooks, the
-proxy's forwarder) read it with `read_body`, then pass the app a `ReadAhead` in place of the
-server's `receive`. It holds the body it will deliver: a layer that only looks at the body reads
-`ReadAhead.body`, and an app that wants it whole takes it (`ReadAhead.take`), without an `await`
-apiece on every request.
+Middlewares that must see the whole body before the app does (the guard, misbehaviour hooks, a state
+file's restore) read it, then pass the app a `ReadAhead` in place of the server's `receive`. It holds
+the body it will deliver: a layer that only looks at the body reads `ReadAhead.body`, and an app that
+wants it whole takes it (`taken`), without an `await` apiece on every request.
 """
 
 from __future__ import annotations
 
 from starlette.types import Message, Receive
 
-__all__ = ["ReadAhead", "read_body"]
+__all__ = ["ReadAhead", "read_body", "taken"]
 
 
 class ReadAhead:
     """A `receive`: the body once, as one message; then the server's own messages (a disconnect, for
-    streams)."""
+    streams). `delivered=True` for a request that frames no body: nothing was read, so the server's
+    own messages come from the first call on, as ASGI has them."""
 
     __slots__ = ("_receive", "body", "delivered")
 
-    def __init__(self, body: bytes, receive: Receive) -> None:
+    def __init__(self, body: bytes, receive: Receive, *, delivered: bool = False) -> None:
         self.body = body
-        self.delivered = False
+        self.delivered = delivered
         self._receive = receive
 
     async def __call__(self) -> Message:
@@ -31,18 +31,21 @@ class ReadAhead:
             return {"type": "http.request", "body": self.body, "more_body": False}
         return await self._receive()
 
-    def take(self) -> bytes:
-        """The body, as the first `receive()` would have delivered it (b"" once it was)."""
-        if self.delivered:
-            return b""
-        self.delivered = True
-        return self.body
+
+def taken(receive: Receive) -> bytes | None:
+    """The whole body a `ReadAhead` still holds, as its first `receive()` would deliver it (it then
+    delivers only the server's messages); None for any other `receive`, or one already delivered."""
+    if type(receive) is not ReadAhead or receive.delivered:
+        return None
+    receive.delivered = True
+    return receive.body
 
 
 async def read_body(receive: Receive) -> bytes:
     """The whole request body; what came before a disconnect when the client went away mid-body."""
-    if type(receive) is ReadAhead and not receive.delivered:
-        return receive.take()
+    body = taken(receive)
+    if body is not None:
+        return body
     parts: list[bytes] = []
     while True:
         message = await receive()

@@ -563,8 +563,10 @@ def listeners(mock: Mock, host: str, ports: Mapping[str, int], *, log_level: str
                 sock = bind(host, port)
             except OSError as exc:
                 raise BindError(api, host, port, exc) from exc
+            # asgi3 said, not guessed: uvicorn takes an app whose __call__ is no coroutine function
+            # for ASGI2, and a layer may hand back the next one's coroutine instead of being one.
             config = uvicorn.Config(mock.asgi(api), log_level=log_level, lifespan="on", access_log=False,
-                                    timeout_graceful_shutdown=graceful_seconds,
+                                    interface="asgi3", timeout_graceful_shutdown=graceful_seconds,
                                     http=header_timeout_protocol(mock.header_timeout))  # slow clients
             made.append(Listener(api, sock, _QuietServer(config)))
     except BaseException:

@@ -36,7 +36,7 @@ class ServerThread:
         self._sock = bind(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
         # A request held open (a hang fault, an SSE stream) must not block stopping for long.
-        config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False,
+        config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False, interface="asgi3",
                                 timeout_graceful_shutdown=3)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name=f"mockserver:{self.port}", daemon=True)

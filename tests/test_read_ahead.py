@@ -6,7 +6,7 @@ import asyncio
 
 from starlette.types import Message
 
-from mockserver.read_ahead import ReadAhead, read_body
+from mockserver.read_ahead import ReadAhead, read_body, taken
 
 
 def test_the_body_comes_once_then_the_servers_messages() -> None:
@@ -37,20 +37,31 @@ def test_a_body_is_read_whole_across_messages_and_up_to_a_disconnect() -> None:
     assert asyncio.run(read_body(receive_of(cut))) == b"ab"
 
 
-def test_a_taken_body_is_not_delivered_again_and_read_body_takes_it_without_awaiting() -> None:
-    awaited: list[str] = []
-
+def test_a_body_read_ahead_is_taken_without_awaiting_and_never_delivered_twice(monkeypatch) -> None:
     async def server_receive() -> Message:
-        awaited.append("server")
         return {"type": "http.disconnect"}
 
-    async def take_then_receive() -> tuple[bytes, bytes, Message]:
-        receive = ReadAhead(b"abc", server_receive)
-        first, again = receive.take(), receive.take()
-        return first, again, await receive()
+    async def awaited(self: ReadAhead) -> Message:
+        raise AssertionError("the body was awaited, not taken")
 
-    first, again, after = asyncio.run(take_then_receive())
-    assert (first, again, after) == (b"abc", b"", {"type": "http.disconnect"})
     ahead = ReadAhead(b"xyz", server_receive)
-    assert asyncio.run(read_body(ahead)) == b"xyz" and ahead.delivered
-    assert awaited == ["server"]  # only the receive after the taken body reached the server
+    with monkeypatch.context() as patched:
+        patched.setattr(ReadAhead, "__call__", awaited)
+        assert asyncio.run(read_body(ahead)) == b"xyz"
+    assert taken(ahead) is None and taken(server_receive) is None
+    assert asyncio.run(ahead()) == {"type": "http.disconnect"}  # the server's messages after it
+
+
+def test_a_request_without_a_body_gets_the_servers_own_messages_from_the_first_call() -> None:
+    later: list[Message] = [{"type": "http.request", "body": b"", "more_body": False}, {"type": "http.disconnect"}]
+
+    async def server_receive() -> Message:
+        return later.pop(0)
+
+    async def drain(receive: ReadAhead) -> list[Message]:
+        return [await receive(), await receive()]
+
+    nothing = ReadAhead(b"", server_receive, delivered=True)
+    assert taken(nothing) is None
+    assert asyncio.run(drain(nothing)) == [{"type": "http.request", "body": b"", "more_body": False},
+                                           {"type": "http.disconnect"}]

@@ -19,7 +19,7 @@ from mockserver.kinetica import wire
 from mockserver.kinetica.errors import KineticaError
 from mockserver.kinetica.models import KineticaModel
 from mockserver.kinetica.records import KineticaRecords, status_record
-from mockserver.read_ahead import ReadAhead
+from mockserver.read_ahead import taken
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -189,8 +189,8 @@ async def _read_body(receive: Receive, content_length: bytes | None, limit: int)
                 return None
         except ValueError:
             pass
-    if type(receive) is ReadAhead and not receive.delivered:  # read whole already, by the guard
-        body = receive.take()
+    body = taken(receive)  # read whole already (by the guard, misbehaviour or a state file's restore)
+    if body is not None:
         return None if len(body) > limit else body
     chunks: list[bytes] = []
     size = 0
