@@ -192,7 +192,7 @@ def _proxy(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mockserver.proxy.app import ProxyApp
-    from mockserver.server import bind
+    from mockserver.server import bind, uvicorn_config
 
     try:
         app = ProxyApp(args.api, args.target, profile=args.profile, record=args.record,
@@ -214,8 +214,7 @@ def _proxy(args: argparse.Namespace) -> int:
           f"(violations: http://{host}:{port}/_mock/violations)", flush=True)
     if args.record is not None:
         print(f"recording to {args.record}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=args.log_level, lifespan="on", access_log=False,
-                                           interface="asgi3", timeout_graceful_shutdown=3))
+    server = uvicorn.Server(uvicorn_config(app, log_level=args.log_level))
     stopped: list[int] = []
     # uvicorn stops on SIGINT/SIGTERM and then raises the signal again for the handler it found:
     # this one, so that stopping is a normal end and the report still gets written.

@@ -64,7 +64,7 @@ from mockserver.replaying import DEFAULT_SPEED, checked_speed, load_replay
 from mockserver.resources import fixtures_dir
 from mockserver.retention import Retention
 from mockserver.scenario import Scenario, ScenarioError, ScenarioStore
-from mockserver.server import bind
+from mockserver.server import bind, uvicorn_config
 from mockserver.slow_clients import DEFAULT_HEADER_TIMEOUT_S, header_timeout_protocol
 from mockserver.state import StateFile
 from mockserver.vary import Latitude, LatitudeSet, Variation, VariationError
@@ -563,10 +563,7 @@ def listeners(mock: Mock, host: str, ports: Mapping[str, int], *, log_level: str
                 sock = bind(host, port)
             except OSError as exc:
                 raise BindError(api, host, port, exc) from exc
-            # asgi3 said, not guessed: uvicorn takes an app whose __call__ is no coroutine function
-            # for ASGI2, and a layer may hand back the next one's coroutine instead of being one.
-            config = uvicorn.Config(mock.asgi(api), log_level=log_level, lifespan="on", access_log=False,
-                                    interface="asgi3", timeout_graceful_shutdown=graceful_seconds,
+            config = uvicorn_config(mock.asgi(api), log_level=log_level, graceful_seconds=graceful_seconds,
                                     http=header_timeout_protocol(mock.header_timeout))  # slow clients
             made.append(Listener(api, sock, _QuietServer(config)))
     except BaseException:

@@ -10,9 +10,27 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 from starlette.types import ASGIApp
+
+__all__ = ["ServerThread", "bind", "uvicorn_config"]
+
+
+def uvicorn_config(app: ASGIApp, *, log_level: str = "warning", graceful_seconds: int = 3,
+                   **options: Any) -> uvicorn.Config:
+    """How the kit runs uvicorn (mock ports, the proxy, test servers); `options` for the rest."""
+    return uvicorn.Config(
+        app, log_level=log_level, lifespan="on", access_log=False,
+        # Said, not guessed: uvicorn takes an app whose __call__ is no coroutine function for ASGI2,
+        # and a layer may hand back the next one's coroutine instead of being one.
+        interface="asgi3",
+        # The client and scheme are the connection's own: on loopback every local process would
+        # otherwise be trusted to rewrite them with X-Forwarded-* headers.
+        proxy_headers=False,
+        # A request held open (a hang fault, an SSE stream) must not block stopping for long.
+        timeout_graceful_shutdown=graceful_seconds, **options)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -35,10 +53,7 @@ class ServerThread:
                  log_level: str = "warning") -> None:
         self._sock = bind(host, port)
         self.host, self.port = self._sock.getsockname()[:2]
-        # A request held open (a hang fault, an SSE stream) must not block stopping for long.
-        config = uvicorn.Config(app, log_level=log_level, lifespan="on", access_log=False, interface="asgi3",
-                                timeout_graceful_shutdown=3)
-        self._server = uvicorn.Server(config)
+        self._server = uvicorn.Server(uvicorn_config(app, log_level=log_level))
         self._thread = threading.Thread(target=self._run, name=f"mockserver:{self.port}", daemon=True)
 
     @property

@@ -136,6 +136,14 @@ def test_both_apis_on_two_ports_share_one_mock() -> None:
             assert praisonai.get(f"/api/v1/runs/{job_id}").status_code == 404
 
 
+def test_forwarded_headers_from_a_local_client_do_not_change_the_address_the_mock_reports() -> None:
+    # uvicorn trusts X-Forwarded-* from 127.0.0.1 unless told otherwise; on loopback that is anyone.
+    with MockServer(frozen_clock=True) as server, httpx.Client(base_url=server.url, timeout=5) as client:
+        document = client.get("/openapi.json", headers={"X-Forwarded-Proto": "https",
+                                                        "X-Forwarded-For": "203.0.113.7"}).json()
+        assert document["servers"] == [{"url": server.url}]
+
+
 def test_praisonai_401_has_its_detail_shape() -> None:
     mock = Mock(["praisonai"], auth=AuthConfig(bearer="tok"))
     client = Client(mock.asgi("praisonai"))
