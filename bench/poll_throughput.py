@@ -6,8 +6,9 @@ The load generator is wrk (Debian's /usr/bin/wrk), one thread, keep-alive connec
 ceiling is measured first, against a minimal responder (asyncio protocol on uvloop where installed,
 no HTTP framework): it must be far above what it then measures, or the ratios mean nothing.
 
-Both measured servers are real processes on 127.0.0.1 and run uvicorn the same way (`loop` and
-`http` on "auto": uvloop and httptools where installed):
+Both measured servers are real processes on 127.0.0.1 and run uvicorn the same way
+(`mockserver.server.uvicorn_config`; uvloop and httptools where installed, the mock's parser with its
+header deadline):
 - the mock: `mockserver serve --frozen-clock` (every layer: guard, CORS, journal, control router,
   faults, misbehaviour, the API), holding one finished run per API, created over HTTP;
 - the same with `--state` (every change written to a SQLite state file; reads of a finished run
@@ -95,6 +96,8 @@ def serve_bare(port: int, answers_file: str) -> None:
     from starlette.responses import Response
     from starlette.routing import Route
 
+    from mockserver.server import uvicorn_config
+
     answers = json.loads(Path(answers_file).read_text())
     praisonai = bytes.fromhex(answers["praisonai"])
     kinetica = {enc: bytes.fromhex(answers[enc]) for enc in (wire.JSON, wire.BINARY)}
@@ -107,7 +110,8 @@ def serve_bare(port: int, answers_file: str) -> None:
         return Response(kinetica[encoding], media_type=wire.MEDIA_TYPES[encoding])
 
     app = Starlette(routes=[Route("/api/v1/runs/{job_id}", run_status), Route(STATUS, proc_status, methods=["POST"])])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, loop="auto", http="auto")
+    # The mock's own uvicorn settings (mockserver.server.uvicorn_config), so that only the app differs.
+    uvicorn.Server(uvicorn_config(app, host="127.0.0.1", port=port, loop="auto", http="auto")).run()
 
 
 def run(coro: Any) -> None:
