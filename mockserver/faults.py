@@ -15,8 +15,8 @@ move notifications, not polling. The middleware wraps an API's app only, never t
 Breaking a connection needs the server's transport, which ASGI does not expose. Under uvicorn the
 `send` callable handed to the app is a method of the request cycle that holds it; `note_transport`
 records it in the scope before other middleware wraps `send` (the guard, outermost, calls it). Where
-there is no transport (in-process `httpx.ASGITransport`), the fault raises `FaultConnectionBroken`, which that
-transport re-raises to the caller as its own error.
+there is no transport (in-process `httpx.ASGITransport`), the fault raises `FaultConnectionBroken`,
+which that transport re-raises to the caller as its own error.
 """
 
 from __future__ import annotations
@@ -315,7 +315,6 @@ def note_transport(scope: Scope, send: Send) -> None:
     transport = getattr(getattr(send, "__self__", None), "transport", None)
     if transport is not None:
         scope[TRANSPORT_KEY] = transport
-
 
 
 class FaultMiddleware:
