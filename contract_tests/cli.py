@@ -14,12 +14,15 @@ import sys
 
 from contract_tests.options import OPTIONS, add_to_argparse, to_argv
 from contract_tests.preflight import PreflightError, check_options, check_suite_installed, check_target
-from mockserver.cli_parser import Parser, kit_version
+from mockserver.cli_parser import Parser, kit_version, quiet_on_broken_pipe
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="contract-tests",
+        # No abbreviations: pytest's own options pass through whole (`--co` is pytest's, not a
+        # prefix of --contract-*).
+        allow_abbrev=False,
         description="Check a Kinetica procs/jobs or PraisonAI async-runs server against its contract. "
                     "Without --contract-base-url the embedded mock of each API is tested.",
         epilog="Any other option goes to pytest unchanged (e.g. -x, -k NAME, -n 2, -q). Exit codes: 0 "
@@ -40,6 +43,10 @@ def pytest_args(args: argparse.Namespace, passthrough: list[str]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return quiet_on_broken_pipe(lambda: run(argv))
+
+
+def run(argv: list[str] | None) -> int:
     parser = build_parser()
     args, passthrough = parser.parse_known_args(argv)
     if args.contract_base_url and not args.contract_api:

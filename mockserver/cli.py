@@ -24,6 +24,7 @@ from mockserver.cli_parser import (
     port_number,
     positive_int,
     positive_seconds,
+    quiet_on_broken_pipe,
 )
 from mockserver.guard import DEFAULT_BODY_TIMEOUT_S, DEFAULT_MAX_BODY_BYTES
 from mockserver.runtime import PROFILES, Mock
@@ -422,8 +423,11 @@ def _fail(message: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    return int(args.handler(args))
+    def command() -> int:
+        args = _parser().parse_args(argv)
+        return int(args.handler(args))
+
+    return quiet_on_broken_pipe(command)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
+import sys
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 __all__ = ["DISTRIBUTION", "Parser", "kit_version", "network", "port_number", "positive_int",
-           "positive_seconds"]
+           "positive_seconds", "quiet_on_broken_pipe"]
 
 DISTRIBUTION = "asyncjobs-contract-kit"
 
@@ -21,6 +24,17 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def quiet_on_broken_pipe(command: Callable[[], int]) -> int:
+    """`command()`'s exit code, or 1 when whoever reads stdout went away (`mockserver presets | head`):
+    nothing more can be said there, and a traceback would only hide the output that did arrive."""
+    try:
+        return command()
+    except BrokenPipeError:
+        # Whatever is still buffered (the interpreter flushes stdout at exit) goes nowhere, quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def kit_version() -> str:

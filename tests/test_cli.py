@@ -26,16 +26,18 @@ def _free_port() -> int:
 
 
 def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20.0) -> None:
+    """Until the server answers HTTP on `port`: its socket listens before its banner is printed and
+    its SIGTERM handler set, so an accepted connection alone is not yet a started server."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"mockserver exited early with {proc.returncode}: {proc.stderr.read()}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
+            httpx.get(f"http://127.0.0.1:{port}/_mock/clock", timeout=1.0)  # any answer will do
+            return
+        except httpx.HTTPError:
             time.sleep(0.05)  # a separate process starting up: nothing to drive with the clock
-    raise AssertionError(f"nothing listened on port {port} within {timeout}s")
+    raise AssertionError(f"nothing answered on port {port} within {timeout}s")
 
 
 def _serve(*args: str) -> subprocess.Popen:
@@ -196,6 +198,17 @@ def test_presets_lists_every_preset_with_one_line(capsys) -> None:
     # A preset's `description`, else the first sentence of its leading comment.
     assert summary["scenarios/segment_fails"] == "Kinetica runs where data segment 2 fails with a message."
     assert summary["kinetica/failing_segment"].startswith('Every run of a proc named "etl*" fails')
+
+
+@pytest.mark.parametrize("command", [["presets"], ["misbehaviours"]])
+def test_a_reader_that_goes_away_ends_the_listing_quietly(command: list[str]) -> None:
+    # `mockserver presets | head -3`: once the reader is gone, no traceback on stderr.
+    proc = subprocess.Popen([sys.executable, "-m", "mockserver", *command], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    error = proc.stderr.read()
+    assert proc.wait(timeout=60) in (0, 1) and error == "", error
 
 
 def test_misbehaviours_lists_what_misbehave_accepts(capsys) -> None:

@@ -33,6 +33,13 @@ def test_cli_forwards_every_option_to_pytest() -> None:
     assert argv.count("--contract-header") == 2 and "Authorization: Bearer t" in argv
 
 
+def test_pytest_options_pass_through_whole_even_where_they_begin_like_ours() -> None:
+    # `--co` is pytest's --collect-only, not an abbreviation of --contract-api or its siblings.
+    args, rest = build_parser().parse_known_args(["--contract-api", "kinetica", "--co", "-q"])
+    assert args.contract_api == "kinetica" and rest == ["--co", "-q"]
+    assert pytest_args(args, rest)[-2:] == ["--co", "-q"]
+
+
 def test_base_url_without_api_is_refused() -> None:
     from contract_tests.cli import main
 
