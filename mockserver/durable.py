@@ -416,10 +416,14 @@ class Recorder:
         chunks: list[bytes] = []
         # Pinned in both clock modes: a frozen clock too can be moved (control plane, client time)
         # while the body arrives. Instant, counters and version are taken again at the last body
-        # chunk, where the operation begins; a request whose app reads no body keeps these.
+        # chunk, where the operation begins; a request whose app reads no body keeps these. A body
+        # the guard read whole (a ReadAhead) has arrived already: it is noted, and `receive` stays.
         version, counters = self._version(), self.durable.positions()
         pin, token = self.clock.pin()
         raised = False
+        ahead = receive if type(receive) is ReadAhead and not receive.delivered else None
+        if ahead is not None:
+            chunks.append(ahead.body)
 
         async def receive_body() -> Message:
             nonlocal version, counters
@@ -444,7 +448,7 @@ class Recorder:
             await send(message)
 
         try:
-            await self.app(scope, receive_body, send_answer)
+            await self.app(scope, receive_body if ahead is None else ahead, send_answer)
         except BaseException:
             raised = True
             raise

@@ -613,6 +613,44 @@ def test_a_request_happens_and_is_recorded_when_its_body_is_whole(tmp_path: Path
         again.close()
 
 
+def test_a_body_read_ahead_by_the_guard_reaches_the_app_as_it_is_and_is_recorded(tmp_path: Path) -> None:
+    # Behind the guard the body is whole before the recorder runs: no receive of its own on the way.
+    from mockserver.durable import Recorder
+    from mockserver.read_ahead import ReadAhead
+    from mockserver.runtime import Mock
+
+    path = tmp_path / "s.sqlite"
+    mock = Mock(["praisonai"], state=path, frozen_clock=True)
+    part = mock.parts["praisonai"]
+    seen = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(receive)
+        await part.app(scope, receive, send)
+
+    body = json.dumps({"prompt": "read ahead"}).encode()
+    ahead = ReadAhead(body, _gone)
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/api/v1/runs", "raw_path": b"/api/v1/runs", "query_string": b"",
+             "root_path": "", "headers": [(b"host", b"127.0.0.1:8005"), (b"content-type", b"application/json")],
+             "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8005)}
+    sent: list[Any] = []
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    asyncio.run(Recorder(app, mock.durable, api="praisonai", model=part.model, clock=mock.clock)(scope, ahead, send))
+    mock.close()
+    assert seen == [ahead] and sent[0]["status"] == 202
+    with StateFile(path) as file:
+        (entry,) = [e for e in file.entries() if e.kind == "request"]
+    assert entry.body == body
+
+
+async def _gone() -> Any:
+    return {"type": "http.disconnect"}
+
+
 def _one_submit_logged(tmp_path: Path) -> Path:
     """A state file whose log holds one PraisonAI submit (202), the mock that wrote it closed."""
     from mockserver.runtime import Mock
